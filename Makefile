@@ -1,0 +1,37 @@
+# movierec: the two commands the README gives are `make app` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# Raw data: MOVIEREC_DATA if set, else a sibling shared/data folder when there is one
+# (otherwise movierec looks in its downloads folder and offers `movierec download`).
+MOVIEREC_DATA ?= $(wildcard $(abspath ../shared/data))
+export MOVIEREC_DATA
+
+.PHONY: app install install-dev test test-fast bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[app]"
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[app,dev]"
+
+# Sets everything up and shows recommendations on the default data (The Movies Dataset).
+app: install
+	$(BIN)/movierec prepare
+	$(BIN)/movierec search "toy story"
+
+test: install-dev
+	$(BIN)/python -m pytest -q
+
+test-fast: install-dev
+	$(BIN)/python -m pytest -q -m "not integration and not slow"
+
+bench: install-dev
+	$(BIN)/python benchmarks/bench_data.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

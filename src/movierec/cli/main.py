@@ -1,0 +1,141 @@
+"""The typer application and the data commands: download, prepare, info, search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from movierec.cli import render
+from movierec.data import DEFAULT_SOURCE, SOURCES, MissingFileError, get_spec, load_dataset
+
+app = typer.Typer(
+    name="movierec",
+    help="Name three movies you love; get movies you would watch next, with reasons.\n\n"
+         "Data commands prepare datasets on first use and cache them under MOVIEREC_HOME.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DataOpt = typer.Option(DEFAULT_SOURCE, "--data", "-d", help="Dataset name (see `movierec info --list`).")
+DataDirOpt = typer.Option(None, "--data-dir", help="Folder holding raw dataset folders/zips "
+                          "(searched before MOVIEREC_DATA and the downloads folder).")
+FromOpt = typer.Option(None, "--from", help="The dataset's own folder or original zip.")
+MovieListOpt = typer.Option(None, "--movie-list", help="MovieLens movies.csv giving titles to "
+                            "The Movies Dataset's movies that lack metadata (found automatically "
+                            "next to the data when present).")
+JsonOpt = typer.Option(False, "--json", help="Print one JSON object instead of tables.")
+
+
+def fail(message: str, code: int = 2) -> None:
+    render.err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def open_dataset(data: str, data_dir: Optional[Path] = None, from_path: Optional[Path] = None,
+                 movie_list: Optional[Path] = None, force: bool = False, quiet: bool = False):
+    """Load (preparing on first use) with a progress display; errors become clear messages."""
+    try:
+        get_spec(data)
+        with render.stage_progress(not quiet) as say:
+            return load_dataset(data, from_path=from_path, data_dir=data_dir,
+                                movie_list=movie_list, force=force, progress=say)
+    except (KeyError, MissingFileError) as exc:
+        fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
+
+
+@app.command()
+def download(
+    name: str = typer.Argument(DEFAULT_SOURCE, help="Dataset to fetch, e.g. ml-100k."),
+    from_path: Optional[Path] = FromOpt,
+):
+    """Fetch a dataset from its original public location (or install a local folder/zip)."""
+    from movierec.data import download as dl
+
+    try:
+        spec = get_spec(name)
+        path = dl.download_from(spec.name, from_path) if from_path else dl.download(spec.name)
+    except (KeyError, MissingFileError, dl.DownloadError) as exc:
+        fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
+    render.console.print(f"[green]{spec.name}[/] is in {path}")
+
+
+@app.command()
+def prepare(
+    source: str = typer.Argument(DEFAULT_SOURCE, help="Dataset name, e.g. the-movies-dataset, ml-100k."),
+    from_path: Optional[Path] = FromOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+    movie_list: Optional[Path] = MovieListOpt,
+    force: bool = typer.Option(False, "--force", help="Rebuild even if a fresh artifact exists."),
+    as_json: bool = JsonOpt,
+):
+    """Clean and cache a dataset (catalog parquet + ratings CSR), then print what happened."""
+    dataset = open_dataset(source, data_dir, from_path, movie_list, force=force, quiet=as_json)
+    if as_json:
+        render.print_json({"dataset": dataset.name, "summary": dataset.summary(),
+                           "report": dataset.manifest.get("report"),
+                           "coverage": dataset.manifest.get("coverage")})
+        return
+    render.console.print(render.report_table(dataset.report))
+    for note in dataset.report.notes:
+        render.console.print(f"[dim]- {note}[/]")
+    render.console.print(render.summary_table(dataset))
+
+
+@app.command()
+def info(
+    data: str = DataOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+    list_sources: bool = typer.Option(False, "--list", help="List the datasets movierec knows."),
+    as_json: bool = JsonOpt,
+):
+    """Describe a prepared dataset (or list the known datasets)."""
+    if list_sources:
+        rows = [{"name": s.name, "description": s.description, "url": s.url} for s in SOURCES.values()]
+        if as_json:
+            render.print_json({"results": rows})
+        else:
+            for row in rows:
+                render.console.print(f"[bold]{row['name']}[/]  {row['description']}")
+        return
+    dataset = open_dataset(data, data_dir, quiet=as_json)
+    if as_json:
+        render.print_json({"dataset": dataset.name, "summary": dataset.summary(),
+                           "coverage": dataset.catalog.field_coverage(),
+                           "genres": dataset.catalog.all_genres()})
+        return
+    render.console.print(render.summary_table(dataset))
+    render.console.print(render.coverage_table(dataset))
+    render.console.print("genres: " + ", ".join(dataset.catalog.all_genres()))
+
+
+@app.command()
+def search(
+    query: list[str] = typer.Argument(..., help="Title to look for (typos, years and accents are fine)."),
+    data: str = DataOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+    limit: int = typer.Option(10, "--limit", "-n", help="How many candidates to show."),
+    as_json: bool = JsonOpt,
+):
+    """Find movies by title: shows candidates with a confidence, and says when it is unsure."""
+    from movierec.search import TitleIndex
+
+    dataset = open_dataset(data, data_dir, quiet=as_json)
+    index = TitleIndex(dataset.catalog.frame, dataset.catalog.popularity())
+    match = index.search(" ".join(query), limit=limit)
+    rows = []
+    for cand in match.candidates:
+        rec = dataset.catalog.record(cand.index)
+        rec.update(confidence=round(float(cand.confidence), 4), matched=cand.matched)
+        rows.append(rec)
+    if as_json:
+        render.print_json({"query": match.query, "status": match.status,
+                           "message": match.message(), "results": rows})
+        return
+    colour = {"exact": "green", "confident": "green", "ambiguous": "yellow"}.get(match.status, "red")
+    render.console.print(f"[{colour}]{match.status}[/]: {match.message()}", highlight=False)
+    if rows:
+        render.console.print(render.movies_table(rows, f"Candidates for {match.query!r}",
+                                                 extra=("confidence", "tmdb_id", "imdb_id")))

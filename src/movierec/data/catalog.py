@@ -1,0 +1,131 @@
+"""`Catalog`: one row per movie, addressed by a dense index ``0..n-1``.
+
+The catalog is the single place that knows what a movie *is* (ids in every outside system,
+title, year, genres, people, words). Models and the app only pass movie indices around and
+ask the catalog for anything human-readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from movierec.data.schema import CATALOG_COLUMNS
+
+# Computed by prepare from the dataset's own ratings (not part of any raw file).
+RATING_STATS = ("n_ratings", "mean_rating")
+ID_COLUMNS = ("tmdb_id", "imdb_id", "movielens_id")
+
+
+def _scalar(value):
+    """A JSON-friendly Python value: pandas/numpy missing -> None, numpy scalars -> Python."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return [_scalar(v) for v in value]
+    return value
+
+
+def as_list(value) -> list[str]:
+    """A list column's cell as a plain list ([] when missing)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return []
+    return [str(v) for v in value]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Movies of one dataset. ``frame`` row ``i`` is movie index ``i``."""
+
+    frame: pd.DataFrame
+
+    def __post_init__(self):
+        missing = [c for c in CATALOG_COLUMNS if c not in self.frame.columns]
+        if missing:
+            raise ValueError(f"catalog frame lacks columns: {missing}")
+        if not self.frame.index.equals(pd.RangeIndex(len(self.frame))):
+            raise ValueError("catalog frame must have a RangeIndex 0..n-1 (the movie index)")
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    # --- single movies ---------------------------------------------------------------
+    def title(self, index: int) -> str:
+        return str(self.frame.at[index, "title"])
+
+    def year(self, index: int) -> int | None:
+        return _scalar(self.frame.at[index, "year"])
+
+    def label(self, index: int) -> str:
+        """'Title (year)' -- how a person recognises a movie."""
+        year = self.year(index)
+        return f"{self.title(index)} ({year})" if year else self.title(index)
+
+    def genres(self, index: int) -> list[str]:
+        return as_list(self.frame.at[index, "genres"])
+
+    def record(self, index: int, fields: Sequence[str] | None = None) -> dict:
+        """One movie as a JSON-ready dict: title, year, genres and external ids at least."""
+        fields = fields or ("title", "year", "genres") + ID_COLUMNS
+        row = self.frame.iloc[index]
+        out = {"index": int(index)}
+        for name in fields:
+            value = row[name] if name in row.index else None
+            if CATALOG_COLUMNS.get(name) == "list":
+                out[name] = as_list(value)
+            else:
+                out[name] = _scalar(value)
+        return out
+
+    def records(self, indices: Iterable[int], fields: Sequence[str] | None = None) -> list[dict]:
+        return [self.record(int(i), fields) for i in indices]
+
+    # --- whole-catalog views ---------------------------------------------------------
+    def years(self) -> np.ndarray:
+        """Release year per movie as float (NaN when unknown), for fast filtering."""
+        return self.frame["year"].astype("float64").to_numpy()
+
+    def n_ratings(self) -> np.ndarray:
+        if "n_ratings" in self.frame.columns:
+            return self.frame["n_ratings"].to_numpy(dtype=np.int64)
+        return np.zeros(len(self), dtype=np.int64)
+
+    def popularity(self) -> np.ndarray:
+        """How well known each movie is (higher = more), from TMDb votes and our own ratings.
+
+        Used to rank ties (title search, cold-start fallbacks); not a quality score.
+        """
+        votes = self.frame["vote_count"].astype("float64").fillna(0.0).to_numpy()
+        tmdb_pop = self.frame["popularity"].astype("float64").fillna(0.0).to_numpy()
+        return np.log1p(votes) + np.log1p(self.n_ratings().astype(np.float64)) + 0.1 * np.log1p(tmdb_pop)
+
+    def has_field(self, name: str) -> np.ndarray:
+        """Boolean mask of movies whose ``name`` is known."""
+        col = self.frame[name]
+        if CATALOG_COLUMNS.get(name) == "list":
+            return np.array([v is not None and len(v) > 0 for v in col], dtype=bool)
+        return col.notna().to_numpy()
+
+    def field_coverage(self) -> dict[str, float]:
+        """Share of movies with each catalog field present (reported by prepare and info)."""
+        n = max(len(self), 1)
+        return {name: float(self.has_field(name).sum()) / n for name in CATALOG_COLUMNS}
+
+    def all_genres(self) -> list[str]:
+        seen: dict[str, int] = {}
+        for cell in self.frame["genres"]:
+            for g in as_list(cell):
+                seen[g] = seen.get(g, 0) + 1
+        return sorted(seen, key=lambda g: (-seen[g], g))
+
+    def index_of(self, column: str, value) -> int | None:
+        """Movie index with ``column == value`` (e.g. tmdb_id 862), or None."""
+        hits = np.flatnonzero((self.frame[column] == value).fillna(False).to_numpy())
+        return int(hits[0]) if len(hits) else None

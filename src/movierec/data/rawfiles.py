@@ -1,0 +1,149 @@
+"""Read a raw dataset's files from a folder or from its original zip, without unpacking.
+
+A `RawSource` hides the difference: ``open("u.data")`` works whether the file sits in
+``ml-100k/`` on disk or inside ``ml-100k.zip`` (at its root or in a sub-folder, as the
+GroupLens zips have it). It also computes the file signature used for fingerprints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+
+class MissingFileError(FileNotFoundError):
+    """A file a source needs is absent; the message says which and how to get it."""
+
+
+@dataclass(frozen=True)
+class FileSignature:
+    name: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class RawSource:
+    """A folder or a zip holding one dataset's original files."""
+
+    location: Path
+    _members: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open_path(cls, path: str | os.PathLike) -> "RawSource":
+        location = Path(path).expanduser()
+        if not location.exists():
+            raise MissingFileError(f"{location} does not exist")
+        source = cls(location)
+        if source.is_zip:
+            with zipfile.ZipFile(location) as zf:
+                for info in zf.infolist():
+                    if info.is_dir() or info.filename.startswith("__MACOSX"):
+                        continue
+                    base = info.filename.rsplit("/", 1)[-1]
+                    # first occurrence wins (shallowest when names repeat)
+                    source._members.setdefault(base, info.filename)
+        return source
+
+    @property
+    def is_zip(self) -> bool:
+        return self.location.is_file() and zipfile.is_zipfile(self.location)
+
+    def _folder_path(self, name: str) -> Path | None:
+        direct = self.location / name
+        if direct.is_file():
+            return direct
+        # originals unpacked one level deeper (e.g. data/ml-100k/ml-100k/u.data)
+        for child in sorted(self.location.iterdir()) if self.location.is_dir() else []:
+            if child.is_dir() and (child / name).is_file():
+                return child / name
+        return None
+
+    def has(self, name: str) -> bool:
+        if self.is_zip:
+            return name in self._members
+        return self._folder_path(name) is not None
+
+    def names(self) -> list[str]:
+        if self.is_zip:
+            return sorted(self._members)
+        files = {p.name for p in self.location.iterdir() if p.is_file()}
+        for child in self.location.iterdir():
+            if child.is_dir():
+                files.update(p.name for p in child.iterdir() if p.is_file())
+        return sorted(files)
+
+    def open(self, name: str) -> BinaryIO:
+        """Binary stream of one file; `MissingFileError` names the file when absent."""
+        if self.is_zip:
+            if name not in self._members:
+                raise MissingFileError(f"{name} is not in {self.location}")
+            zf = zipfile.ZipFile(self.location)
+            return _ZipMemberStream(zf, zf.open(self._members[name]))
+        path = self._folder_path(name)
+        if path is None:
+            raise MissingFileError(f"{name} is not in {self.location}")
+        return open(path, "rb")
+
+    def local_path(self, name: str) -> Path | None:
+        """Path on disk when the file is a plain file (fast readers can use it directly)."""
+        return None if self.is_zip else self._folder_path(name)
+
+    def signature(self, names: list[str]) -> list[FileSignature]:
+        """Cheap identity of the given files (size + mtime), used to spot changes quickly."""
+        sigs = []
+        for name in sorted(set(names)):
+            if not self.has(name):
+                continue
+            if self.is_zip:
+                st = self.location.stat()
+                with zipfile.ZipFile(self.location) as zf:
+                    info = zf.getinfo(self._members[name])
+                sigs.append(FileSignature(name, info.file_size, st.st_mtime_ns))
+            else:
+                st = self._folder_path(name).stat()  # type: ignore[union-attr]
+                sigs.append(FileSignature(name, st.st_size, st.st_mtime_ns))
+        return sigs
+
+    def content_hash(self, names: list[str]) -> str:
+        """SHA-256 over the names and bytes of the given files: the data fingerprint."""
+        digest = hashlib.sha256()
+        for name in sorted(set(names)):
+            if not self.has(name):
+                continue
+            digest.update(name.encode() + b"\0")
+            with self.open(name) as fh:
+                for chunk in iter(lambda: fh.read(1 << 22), b""):
+                    digest.update(chunk)
+            digest.update(b"\1")
+        return digest.hexdigest()
+
+
+class _ZipMemberStream(io.RawIOBase):
+    """Keeps the ZipFile open as long as one member is being read."""
+
+    def __init__(self, zf: zipfile.ZipFile, member: BinaryIO):
+        self._zf, self._member = zf, member
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        data = self._member.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        return self._member.read(size)
+
+    def close(self) -> None:
+        try:
+            self._member.close()
+            self._zf.close()
+        finally:
+            super().close()
