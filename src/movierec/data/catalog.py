@@ -8,10 +8,12 @@ ask the catalog for anything human-readable.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from movierec.data.schema import CATALOG_COLUMNS
 
@@ -129,3 +131,42 @@ class Catalog:
         """Movie index with ``column == value`` (e.g. tmdb_id 862), or None."""
         hits = np.flatnonzero((self.frame[column] == value).fillna(False).to_numpy())
         return int(hits[0]) if len(hits) else None
+
+    # --- cached arrays for fast filtering and features -------------------------------------
+    @cached_property
+    def genre_vocabulary(self) -> list[str]:
+        return sorted(self.all_genres())
+
+    @cached_property
+    def genre_matrix(self) -> sp.csr_matrix:
+        """movies x genres 0/1 matrix (columns in `genre_vocabulary` order)."""
+        vocab = {g: j for j, g in enumerate(self.genre_vocabulary)}
+        rows, cols = [], []
+        for i, cell in enumerate(self.frame["genres"]):
+            for g in as_list(cell):
+                rows.append(i)
+                cols.append(vocab[g])
+        data = np.ones(len(rows), dtype=np.float32)
+        return sp.csr_matrix((data, (rows, cols)), shape=(len(self), len(vocab)))
+
+    @cached_property
+    def year_array(self) -> np.ndarray:
+        return self.years()
+
+    @cached_property
+    def votes(self) -> np.ndarray:
+        """Number of votes behind a movie: TMDb vote count where known, else our rating count."""
+        tmdb = self.frame["vote_count"].astype("float64").to_numpy()
+        return np.where(np.isnan(tmdb), self.n_ratings().astype(np.float64), tmdb)
+
+    @cached_property
+    def language_array(self) -> np.ndarray:
+        return self.frame["language"].to_numpy(dtype=object)
+
+    @cached_property
+    def labels(self) -> list[str]:
+        """'Title (year)' for every movie, computed once."""
+        titles = self.frame["title"].tolist()
+        years = self.frame["year"].tolist()
+        return [f"{t} ({y})" if y is not None and y is not pd.NA else str(t)
+                for t, y in zip(titles, years)]

@@ -1,0 +1,91 @@
+"""Reasons people understand, built from a model's own evidence.
+
+Models hand over evidence -- which pick a recommendation is closest to and how strongly,
+or what similar people rated it -- and these helpers turn it into a sentence such as
+"Because you liked Heat (1995): Crime, Thriller · director Michael Mann".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from movierec.data.catalog import Catalog, as_list
+
+
+def _one(value) -> str | None:
+    if value is None or value is np.nan:
+        return None
+    text = str(value)
+    return None if text in ("", "nan", "<NA>", "None") else text
+
+
+def shared_traits(catalog: Catalog, a: int, b: int, max_items: int = 3) -> list[str]:
+    """What two movies have in common: genres, director, cast, keywords, collection."""
+    fa, fb = catalog.frame.iloc[a], catalog.frame.iloc[b]
+    traits: list[str] = []
+    coll = _one(fa["collection"])
+    if coll and coll == _one(fb["collection"]):
+        traits.append(f"same series ({coll})")
+    da, db = _one(fa["director"]), _one(fb["director"])
+    if da and da == db:
+        traits.append(f"director {da}")
+    cast = [c for c in as_list(fa["cast"]) if c in set(as_list(fb["cast"]))]
+    if cast:
+        traits.append("with " + ", ".join(cast[:2]))
+    genres = [g for g in as_list(fa["genres"]) if g in set(as_list(fb["genres"]))]
+    if genres:
+        traits.append(", ".join(genres[:max_items]))
+    kws = [k for k in as_list(fa["keywords"]) if k in set(as_list(fb["keywords"]))]
+    if kws:
+        traits.append("about " + ", ".join(kws[:2]))
+    return traits
+
+
+def because(catalog: Catalog, item: int, pick: int, evidence: str = "") -> str:
+    """'Because you liked <pick>: <shared traits>' (+ model evidence)."""
+    traits = shared_traits(catalog, pick, item)
+    text = f"Because you liked {catalog.label(pick)}"
+    if traits:
+        text += ": " + " · ".join(traits)
+    if evidence:
+        text += f" ({evidence})"
+    return text
+
+
+def explain_by_contribution(catalog: Catalog, items: np.ndarray, picks: np.ndarray,
+                            contributions: np.ndarray, evidence: str = "similarity") -> list[str]:
+    """Reasons from a (recommended x picks) matrix of each pick's share of the score."""
+    reasons = []
+    for row, item in enumerate(items):
+        contrib = np.asarray(contributions[row], dtype=np.float64)
+        if len(picks) == 0 or not np.isfinite(contrib).any() or np.nanmax(contrib) <= 0:
+            reasons.append(f"Popular with people like you ({catalog.label(int(item))})")
+            continue
+        best = int(np.nanargmax(contrib))
+        reasons.append(because(catalog, int(item), int(picks[best]),
+                               f"{evidence} {contrib[best]:.2f}" if evidence else ""))
+    return reasons
+
+
+def rating_evidence(catalog: Catalog, item: int, mean: float, n: int, who: str) -> str:
+    """'People who loved <who> gave it 4.5 (12 ratings)'."""
+    return f"People who loved {who} gave it {mean:.1f}/5 ({n} rating{'s' if n != 1 else ''})"
+
+
+def popularity_evidence(catalog: Catalog, item: int) -> str:
+    frame = catalog.frame
+    avg, votes = frame.at[item, "vote_average"], frame.at[item, "vote_count"]
+    if votes is not None and votes is not np.nan and not _is_na(votes) and votes > 0:
+        return f"Widely loved: {float(avg):.1f}/10 from {int(votes):,} TMDb votes"
+    n = int(catalog.n_ratings()[item])
+    mean = frame.at[item, "mean_rating"] if "mean_rating" in frame.columns else np.nan
+    if n > 0 and not _is_na(mean):
+        return f"Widely loved: {float(mean):.1f}/5 from {n:,} ratings"
+    return "Widely known"
+
+
+def _is_na(value) -> bool:
+    try:
+        return bool(np.isnan(float(value)))
+    except (TypeError, ValueError):
+        return value is None
