@@ -44,7 +44,7 @@ def fill_missing(target: pd.DataFrame, donor: pd.DataFrame, on: str, fields: lis
     for name in fields:
         if name not in donor.columns:
             continue
-        current = out[name].to_numpy(dtype=object)
+        current = out[name].to_numpy(dtype=object, copy=True)
         incoming = donor_rows[name].to_numpy(dtype=object)
         for pos, value in zip(rows, incoming):
             if _is_missing(current[pos]) and not _is_missing(value):
@@ -167,3 +167,39 @@ def add_rating_stats(catalog: pd.DataFrame, ratings: Ratings) -> pd.DataFrame:
     out[RATING_STATS[0]] = ratings.counts_per_movie()
     out[RATING_STATS[1]] = ratings.mean_per_movie().astype(np.float32)
     return out
+
+
+def _title_key(title) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", str(title)).encode("ascii", "ignore").decode().lower()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def match_by_title_year(frame: pd.DataFrame, movie_list: pd.DataFrame) -> pd.Series:
+    """MovieLens ids for movies known only by title and year (ML-100k), via a movie list.
+
+    Exact (title, year) first, then the same title a year off (release vs. festival dates);
+    a title that matches several list movies is left unmatched rather than guessed.
+    """
+    lst = movie_list.dropna(subset=["year"])
+    keys = {}
+    for ml_id, title, aka, year in zip(lst["movielens_id"], lst["title"], lst["aka"], lst["year"]):
+        for name in [title] + (list(aka) if isinstance(aka, (list, tuple)) else []):
+            keys.setdefault((_title_key(name), int(year)), set()).add(int(ml_id))
+    out = []
+    for title, aka, year in zip(frame["title"], frame["aka"], frame["year"]):
+        found = None
+        if year is not None and year is not pd.NA and not pd.isna(year):
+            names = [title] + (list(aka) if isinstance(aka, (list, tuple)) else [])
+            for delta in (0, -1, 1):
+                hits = set()
+                for name in names:
+                    hits |= keys.get((_title_key(name), int(year) + delta), set())
+                if len(hits) == 1:
+                    found = hits.pop()
+                    break
+                if hits:
+                    break
+        out.append(found)
+    return pd.Series(out, index=frame.index, dtype="Int64")

@@ -19,7 +19,8 @@ import numpy as np
 from movierec.data import movielens, tmdb
 from movierec.data.catalog import Catalog
 from movierec.data.dataset import CLEANING_VERSION, Dataset
-from movierec.data.joins import add_rating_stats, attach_ratings, fill_missing, tmdb_catalog, TMDB_FIELDS
+from movierec.data.joins import (TMDB_FIELDS, add_rating_stats, attach_ratings, fill_missing,
+                                 match_by_title_year, tmdb_catalog)
 from movierec.data.rawfiles import RawSource
 from movierec.data.report import PrepareReport
 from movierec.data.schema import conform
@@ -90,11 +91,13 @@ def resolve_inputs(spec: SourceSpec, from_path=None, data_dir=None, movie_list=N
     main_names = spec.files if spec.kind != "tmdb" else (spec.ratings_file, *TMDB_METADATA_FILES)
     inputs = [Input("source", raw, tuple(main_names))]
     if spec.kind == "tmdb":
-        found = _find_movie_list(data_dir, movie_list, raw.location)
+        extras = [_find_movie_list(data_dir, movie_list, raw.location)]
     else:
-        found = _find_tmdb(data_dir, tmdb_path, raw.location)
-    if found is not None:
-        inputs.append(found)
+        extras = [_find_tmdb(data_dir, tmdb_path, raw.location)]
+        if spec.kind == "ml-100k" and extras[0] is not None:
+            # ML-100k has its own item ids: titles + years lead to MovieLens ids, then TMDb.
+            extras.append(_find_movie_list(data_dir, movie_list, raw.location))
+    inputs.extend(i for i in extras if i is not None)
     return inputs
 
 
@@ -153,7 +156,12 @@ def prepare_dataset(spec: SourceSpec, inputs: list[Input], progress: Progress | 
         raw_ratings, users = parsed.ratings, parsed.users
         if "tmdb metadata" in extra:
             say("enriching with TMDb metadata")
-            frame = _enrich_movielens(frame, extra["tmdb metadata"].raw, report)
+            lst = None
+            if "movie list" in extra:
+                lst_in = extra["movie list"]
+                lst = movielens.read_movie_list(lst_in.raw.location / lst_in.names[0]
+                                                if not lst_in.raw.is_zip else lst_in.raw)
+            frame = _enrich_movielens(frame, extra["tmdb metadata"].raw, report, lst)
         frame = conform(frame)
     say("building the ratings matrix")
     ratings = attach_ratings(raw_ratings, mapping, len(frame), report.file(spec.ratings_file), users)
@@ -175,9 +183,14 @@ def prepare_dataset(spec: SourceSpec, inputs: list[Input], progress: Progress | 
     return dataset
 
 
-def _enrich_movielens(frame, tmdb_raw: RawSource, report: PrepareReport):
+def _enrich_movielens(frame, tmdb_raw: RawSource, report: PrepareReport, movie_list=None):
     """Fill a MovieLens catalog's missing TMDb fields through links (by MovieLens or TMDb id)."""
     links = movielens.read_links(tmdb_raw, "links.csv", PrepareReport())
+    if movie_list is not None and frame["movielens_id"].isna().all():
+        frame = frame.copy()
+        frame["movielens_id"] = match_by_title_year(frame, movie_list)
+        report.note(f"{int(frame['movielens_id'].notna().sum())} of {len(frame)} movies matched "
+                    "to MovieLens ids by title and year")
     if frame["tmdb_id"].isna().all() and frame["movielens_id"].notna().any():
         by_ml = links.drop_duplicates("movielens_id").set_index("movielens_id")
         frame = frame.copy()
@@ -230,4 +243,5 @@ def load_dataset(name: str | None = None, *, from_path=None, data_dir=None, movi
     dataset = prepare_dataset(spec, inputs, progress)
     dataset.manifest["artifact"] = str(folder)
     write_dataset(dataset, folder)
-    return dataset
+    # Read back, so a fresh and a cached dataset are identical down to column dtypes.
+    return read_dataset(folder)
