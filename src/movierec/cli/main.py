@@ -139,3 +139,7 @@ def search(
     if rows:
         render.console.print(render.movies_table(rows, f"Candidates for {match.query!r}",
                                                  extra=("confidence", "tmdb_id", "imdb_id")))
+
+
+# Commands defined in other modules register themselves on `app` when imported.
+from movierec.cli import model_commands  # noqa: E402,F401

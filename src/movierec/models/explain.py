@@ -8,12 +8,13 @@ or what similar people rated it -- and these helpers turn it into a sentence suc
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from movierec.data.catalog import Catalog, as_list
 
 
 def _one(value) -> str | None:
-    if value is None or value is np.nan:
+    if _is_na(value):
         return None
     text = str(value)
     return None if text in ("", "nan", "<NA>", "None") else text
@@ -75,7 +76,7 @@ def rating_evidence(catalog: Catalog, item: int, mean: float, n: int, who: str) 
 def popularity_evidence(catalog: Catalog, item: int) -> str:
     frame = catalog.frame
     avg, votes = frame.at[item, "vote_average"], frame.at[item, "vote_count"]
-    if votes is not None and votes is not np.nan and not _is_na(votes) and votes > 0:
+    if not _is_na(votes) and votes > 0:
         return f"Widely loved: {float(avg):.1f}/10 from {int(votes):,} TMDb votes"
     n = int(catalog.n_ratings()[item])
     mean = frame.at[item, "mean_rating"] if "mean_rating" in frame.columns else np.nan
@@ -85,7 +86,4 @@ def popularity_evidence(catalog: Catalog, item: int) -> str:
 
 
 def _is_na(value) -> bool:
-    try:
-        return bool(np.isnan(float(value)))
-    except (TypeError, ValueError):
-        return value is None
+    return value is None or bool(pd.isna(value))

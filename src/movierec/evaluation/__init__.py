@@ -1,0 +1,1 @@
+"""Offline evaluation: splitters -> per-list metrics -> collectors, through `recommend()`."""
