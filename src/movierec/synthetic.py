@@ -74,24 +74,36 @@ def block_dataset(movies_per_block: int = 20, users_per_block: int = 30, cold_pe
 
 
 def powerlaw_ratings(n_ratings: int, n_users: int, n_movies: int, seed: int = 0,
-                     alpha_users: float = 1.1, alpha_movies: float = 1.3) -> pd.DataFrame:
-    """userId, movieId, rating, timestamp with Zipf-like user activity and movie popularity.
+                     alpha_movies: float = 0.9, user_sigma: float = 1.2) -> pd.DataFrame:
+    """userId, movieId, rating, timestamp: distinct (user, movie) pairs of realistic shape.
 
-    Duplicated (user, movie) draws are kept: real files have none, but readers must cope,
-    and at full scale the share is small.
+    User activity is log-normal (a few people rate thousands, most rate tens), movie
+    popularity is Zipf-like; each person rates a movie at most once, as in the real files.
     """
     rng = np.random.default_rng(seed)
-
-    def zipf_ids(n, count, alpha):
-        weights = 1.0 / np.arange(1, n + 1) ** alpha
-        cdf = np.cumsum(weights)
-        cdf /= cdf[-1]
-        perm = rng.permutation(n) + 1
-        return perm[np.searchsorted(cdf, rng.random(count, dtype=np.float64))]
-
-    users = zipf_ids(n_users, n_ratings, alpha_users).astype(np.int32)
-    movies = zipf_ids(n_movies, n_ratings, alpha_movies).astype(np.int32)
-    stars = rng.choice(np.arange(1, 11) / 2, size=n_ratings,
+    activity = rng.lognormal(0.0, user_sigma, n_users)
+    counts = np.maximum(1, np.round(activity / activity.sum() * n_ratings)).astype(np.int64)
+    counts = np.minimum(counts, n_movies // 4)
+    while counts.sum() != n_ratings:  # fix rounding so the total is exact
+        diff = n_ratings - counts.sum()
+        pick = rng.integers(0, n_users, size=abs(int(diff)))
+        np.add.at(counts, pick, 1 if diff > 0 else -1)
+        counts = np.clip(counts, 1, n_movies // 4)
+    weights = 1.0 / np.arange(1, n_movies + 1) ** alpha_movies
+    cdf = np.cumsum(weights) / weights.sum()
+    movie_ids = rng.permutation(n_movies).astype(np.int64) + 1
+    users = np.repeat(np.arange(n_users, dtype=np.int64), counts)
+    movies = movie_ids[np.searchsorted(cdf, rng.random(len(users)))]
+    for _ in range(50):  # redraw repeated (user, movie) pairs until all are distinct
+        key = users * (n_movies + 1) + movies
+        order = np.argsort(key, kind="stable")
+        dup = np.zeros(len(key), dtype=bool)
+        dup[order[1:]] = key[order[1:]] == key[order[:-1]]
+        if not dup.any():
+            break
+        movies[dup] = movie_ids[np.searchsorted(cdf, rng.random(int(dup.sum())))]
+    stars = rng.choice(np.arange(1, 11) / 2, size=len(users),
                        p=[.01, .02, .02, .05, .05, .15, .15, .25, .15, .15]).astype(np.float32)
-    stamps = rng.integers(789_652_009, 1_501_000_000, size=n_ratings, dtype=np.int64)
-    return pd.DataFrame({"userId": users, "movieId": movies, "rating": stars, "timestamp": stamps})
+    stamps = rng.integers(789_652_009, 1_501_000_000, size=len(users), dtype=np.int64)
+    return pd.DataFrame({"userId": (users + 1).astype(np.int32), "movieId": movies.astype(np.int32),
+                         "rating": stars, "timestamp": stamps})
