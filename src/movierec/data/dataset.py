@@ -13,7 +13,7 @@ from movierec.data.ratings import Ratings
 from movierec.data.report import PrepareReport
 
 # Bump when cleaning changes what a prepared dataset contains: old artifacts become stale.
-CLEANING_VERSION = "1"
+CLEANING_VERSION = "2"
 
 
 @dataclass(frozen=True)

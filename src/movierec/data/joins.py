@@ -74,6 +74,9 @@ def tmdb_catalog(meta: pd.DataFrame, links: pd.DataFrame, movie_list: pd.DataFra
         meta["imdb_id"] = meta["imdb_id"].where(meta["imdb_id"].notna(),
                                                 meta["tmdb_id"].map(first_ml["imdb_id"]))
 
+    if movie_list is not None and not movie_list.empty:
+        meta["aka"] = _merge_aka(meta, movie_list)
+
     # Movies the metadata lacks: titles from the MovieLens movie list, one row per TMDb id.
     rest = keys[~in_meta].copy()
     titled = pd.DataFrame(columns=list(CATALOG_COLUMNS) + ["item_key"])
@@ -115,6 +118,20 @@ def tmdb_catalog(meta: pd.DataFrame, links: pd.DataFrame, movie_list: pd.DataFra
     stats = {"links_without_title": n_untitled, "metadata_movies": len(meta),
              "movies_titled_from_movie_list": len(titled)}
     return catalog, mapping, stats
+
+
+def _merge_aka(meta: pd.DataFrame, movie_list: pd.DataFrame) -> list:
+    """TMDb rows keep the MovieLens title and alternates as aliases (e.g. Se7en a.k.a. Seven)."""
+    lst = movie_list.drop_duplicates("item_key").set_index("item_key")
+    out = []
+    for title, aka, ml_id in zip(meta["title"], meta["aka"], meta["movielens_id"]):
+        names = list(aka) if isinstance(aka, (list, tuple)) else []
+        if ml_id is not None and ml_id is not pd.NA and ml_id in lst.index:
+            row = lst.loc[ml_id]
+            extra = [row["title"]] + (list(row["aka"]) if isinstance(row["aka"], (list, tuple)) else [])
+            names += [n for n in extra if isinstance(n, str) and n != title and n not in names]
+        out.append(names or None)
+    return out
 
 
 def attach_ratings(raw: pd.DataFrame, mapping: dict[int, int] | np.ndarray, n_movies: int,
