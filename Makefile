@@ -17,12 +17,12 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[app]"
 
 install-dev: $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[app,dev]"
+	$(BIN)/pip install --quiet -e ".[app,embeddings,dev]"
 
 # Sets everything up and shows recommendations on the default data (The Movies Dataset).
 app: install
 	$(BIN)/movierec prepare
-	$(BIN)/movierec search "toy story"
+	$(BIN)/movierec recommend "Toy Story" "Finding Nemo" "Up" --method hybrid -k 10
 
 test: install-dev
 	$(BIN)/python -m pytest -q
@@ -32,6 +32,7 @@ test-fast: install-dev
 
 bench: install-dev
 	$(BIN)/python benchmarks/bench_data.py
+	$(BIN)/python benchmarks/bench_models.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

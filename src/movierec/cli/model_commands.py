@@ -93,7 +93,11 @@ def recommend(
     render.console.print("You picked: " + "; ".join(dataset.catalog.label(i) for i in resolved.profile.items),
                          highlight=False)
     if not rows:
-        render.console.print("[yellow]No movie passes these filters; loosen them and try again.[/]")
+        if flt == Filter():
+            render.console.print(f"[yellow]{model.name} has no evidence about these picks (nobody "
+                                 "rated them in this dataset); try --method hybrid or content.[/]")
+        else:
+            render.console.print("[yellow]No movie passes these filters; loosen them and try again.[/]")
         return
     table = render.movies_table(rows, f"{model.name} recommendations", extra=("score", "explanation"))
     render.console.print(table)
