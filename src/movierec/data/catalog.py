@@ -67,8 +67,7 @@ class Catalog:
 
     def label(self, index: int) -> str:
         """'Title (year)' -- how a person recognises a movie."""
-        year = self.year(index)
-        return f"{self.title(index)} ({year})" if year else self.title(index)
+        return self.labels[int(index)]
 
     def genres(self, index: int) -> list[str]:
         return as_list(self.frame.at[index, "genres"])
@@ -168,5 +167,16 @@ class Catalog:
         """'Title (year)' for every movie, computed once."""
         titles = self.frame["title"].tolist()
         years = self.frame["year"].tolist()
-        return [f"{t} ({y})" if y is not None and y is not pd.NA else str(t)
-                for t, y in zip(titles, years)]
+        return [f"{t} ({y})" if _scalar(y) is not None else str(t) for t, y in zip(titles, years)]
+
+    @cached_property
+    def columns(self) -> dict[str, list]:
+        """Plain Python lists of the fields explanations read, for fast per-movie access."""
+        out = {}
+        for name in ("title", "collection", "director", "cast", "genres", "keywords"):
+            values = self.frame[name].tolist()
+            if CATALOG_COLUMNS[name] == "list":
+                out[name] = [as_list(v) for v in values]
+            else:
+                out[name] = [None if _scalar(v) is None else str(v) for v in values]
+        return out

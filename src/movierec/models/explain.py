@@ -10,33 +10,32 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from movierec.data.catalog import Catalog, as_list
+from movierec.data.catalog import Catalog
 
 
-def _one(value) -> str | None:
-    if _is_na(value):
-        return None
-    text = str(value)
-    return None if text in ("", "nan", "<NA>", "None") else text
+NOISE_KEYWORDS = frozenset({"duringcreditsstinger", "aftercreditsstinger", "stinger"})
 
 
 def shared_traits(catalog: Catalog, a: int, b: int, max_items: int = 3) -> list[str]:
-    """What two movies have in common: genres, director, cast, keywords, collection."""
-    fa, fb = catalog.frame.iloc[a], catalog.frame.iloc[b]
+    """What two movies have in common: series, director, cast, genres, keywords."""
+    cols = catalog.columns
     traits: list[str] = []
-    coll = _one(fa["collection"])
-    if coll and coll == _one(fb["collection"]):
+    coll = cols["collection"][a]
+    if coll and coll == cols["collection"][b]:
         traits.append(f"same series ({coll})")
-    da, db = _one(fa["director"]), _one(fb["director"])
-    if da and da == db:
+    da = cols["director"][a]
+    if da and da == cols["director"][b]:
         traits.append(f"director {da}")
-    cast = [c for c in as_list(fa["cast"]) if c in set(as_list(fb["cast"]))]
+    other_cast = set(cols["cast"][b])
+    cast = [c for c in cols["cast"][a] if c in other_cast]
     if cast:
         traits.append("with " + ", ".join(cast[:2]))
-    genres = [g for g in as_list(fa["genres"]) if g in set(as_list(fb["genres"]))]
+    other_genres = set(cols["genres"][b])
+    genres = [g for g in cols["genres"][a] if g in other_genres]
     if genres:
         traits.append(", ".join(genres[:max_items]))
-    kws = [k for k in as_list(fa["keywords"]) if k in set(as_list(fb["keywords"]))]
+    other_kw = set(cols["keywords"][b])
+    kws = [k for k in cols["keywords"][a] if k in other_kw and k not in NOISE_KEYWORDS]
     if kws:
         traits.append("about " + ", ".join(kws[:2]))
     return traits

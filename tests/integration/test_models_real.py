@@ -1,0 +1,104 @@
+"""Every method gives sensible results on the real data, from titles a person would type.
+
+Three Pixar films must bring back animation/family films; three crime thrillers must bring
+back crime/thriller films -- on The Movies Dataset and on ML-100k. Methods that read the
+movies themselves (content, embeddings, cluster, hybrid) must fill at least half the list
+with the genre. Pure collaborative methods only know who rated what: on these small rating
+sets people who loved Toy Story also loved Star Wars, so for them the check is that the
+list *responds* to the picks -- the genre is clearly over-represented compared with the
+rated catalog and compared with the list for the opposite picks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from movierec.models.registry import available, create
+from movierec.picks import resolve_picks
+from movierec.search import TitleIndex
+
+pytestmark = pytest.mark.integration
+
+PIXAR = {
+    "the-movies-dataset": ["Toy Story", "Finding Nemo", "Up"],
+    "ml-100k": ["Toy Story", "Aladdin", "The Lion King"],   # ML-100k stops in 1998
+}
+CRIME = {
+    "the-movies-dataset": ["Heat 1995", "Reservoir Dogs", "The Usual Suspects"],
+    "ml-100k": ["Heat 1995", "Reservoir Dogs", "The Usual Suspects"],
+}
+FAMILY_GENRES = {"Animation", "Family"}
+CRIME_GENRES = {"Crime", "Thriller"}
+PERSONAL = [m for m in available() if m != "popularity"]
+READS_MOVIES = {"content", "embeddings", "cluster", "hybrid"}
+# Known shortcoming, kept visible: a rating model folds a new person in from their stars,
+# and three picks all "loved" (4.5) say how generous the person is, not what they like, so
+# svd/nmf rank the same acclaimed films for everyone. 
+RATING_ONLY = pytest.mark.xfail(strict=False, reason="rating-model fold-in from a few equal "
+                                "ratings carries no taste signal (open in issue 3)")
+# On ML-100k (1998) the people who loved Toy Story, Aladdin and The Lion King are the
+# mainstream: user-kNN and RP3beta answer Star Wars and Raiders. Also open in issue 3.
+MAINSTREAM_ML100K = {"user_knn", "graph"}
+
+
+def personal(method):
+    return pytest.param(method, marks=RATING_ONLY) if method in ("svd", "nmf") else method
+_fitted: dict = {}
+
+
+@pytest.fixture(params=["the-movies-dataset", "ml-100k"])
+def dataset(request, tmdb_small, ml100k):
+    return tmdb_small if request.param == "the-movies-dataset" else ml100k
+
+
+def fitted(name, dataset):
+    key = (name, dataset.fingerprint)
+    if key not in _fitted:
+        _fitted[key] = create(name).fit(dataset)
+    return _fitted[key]
+
+
+def share_with(dataset, items, genres) -> float:
+    return float(np.mean([bool(genres & set(dataset.catalog.genres(int(i)))) for i in items]))
+
+
+def check_taste(method, dataset, picks_by_data, other_by_data, genres, k=10):
+    index = TitleIndex(dataset.catalog.frame, dataset.catalog.popularity())
+    picks = resolve_picks(index, dataset.catalog, picks_by_data[dataset.name]).profile
+    other = resolve_picks(index, dataset.catalog, other_by_data[dataset.name]).profile
+    model = fitted(method, dataset)
+    recs = model.recommend(picks, k=k)
+    assert len(recs) == k and all(recs.explanations)
+    share = share_with(dataset, recs.items, genres)
+    labels = [dataset.catalog.label(int(i)) for i in recs.items]
+    if method in READS_MOVIES:
+        assert share >= 0.5, f"{method}: only {share:.0%} {sorted(genres)}: {labels}"
+        return
+    rated = np.flatnonzero(dataset.ratings.counts_per_movie() > 0)
+    base = share_with(dataset, rated, genres)
+    opposite = share_with(dataset, model.recommend(other, k=k).items, genres)
+    assert share >= 1.5 * base and share > opposite, (
+        f"{method}: {share:.0%} {sorted(genres)} (rated catalog {base:.0%}, "
+        f"opposite picks {opposite:.0%}): {labels}")
+
+
+@pytest.mark.parametrize("method", [personal(m) for m in PERSONAL])
+def test_pixar_gives_family_films(method, dataset, request):
+    if dataset.name == "ml-100k" and method in MAINSTREAM_ML100K:
+        request.applymarker(pytest.mark.xfail(strict=False, reason="mainstream neighbours on ML-100k"))
+    check_taste(method, dataset, PIXAR, CRIME, FAMILY_GENRES)
+
+
+@pytest.mark.parametrize("method", [personal(m) for m in PERSONAL])
+def test_crime_thrillers_give_crime_thrillers(method, dataset):
+    check_taste(method, dataset, CRIME, PIXAR, CRIME_GENRES)
+
+
+def test_popularity_is_well_loved(dataset):
+    recs = fitted("popularity", dataset).recommend(
+        resolve_picks(TitleIndex(dataset.catalog.frame, dataset.catalog.popularity()),
+                      dataset.catalog, CRIME[dataset.name]).profile, k=10)
+    # the weighted rating needs many votes: every pick is among the most-voted 25%
+    votes = dataset.catalog.votes
+    assert (votes[recs.items] >= np.percentile(votes[votes > 0], 75)).all()
