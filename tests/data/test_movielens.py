@@ -479,3 +479,30 @@ def test_real_movielens_files(real_data):
     users = _users(RawSource.open_path(real_data / "ml-1m"), "users.dat", report)
     assert len(users) == 6_040 and users["occupation"].notna().all()
     assert set(users["age"]) == {1, 18, 25, 35, 45, 50, 56}
+
+
+@pytest.mark.parametrize("name,folder,files", [
+    ("ml-100k", "ml-100k", ML100K), ("ml-1m", "ml-1m", ML1M), ("ml-10m", "ml-10M100K", ML10M),
+    ("ml-20m", "ml-20m", CSV_RELEASE), ("ml-25m", "ml-25m", CSV_RELEASE),
+    ("ml-32m", "ml-32m", CSV_RELEASE), ("ml-latest", "ml-latest", CSV_RELEASE),
+    ("ml-latest-small", "ml-latest-small", CSV_RELEASE),
+])
+def test_cli_prepare_every_release(tmp_path, container, name, folder, files, monkeypatch):
+    """`movierec prepare NAME --from PATH` on each release's original layout (folder or zip)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from movierec.cli import app
+
+    monkeypatch.setenv("MOVIEREC_DATA", str(tmp_path / "no-other-data"))
+    raw = make_raw(tmp_path, folder, files, container)
+    result = CliRunner().invoke(app, ["prepare", name, "--from", str(raw.location), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["dataset"] == name
+    assert payload["summary"]["ratings"] > 0 and payload["summary"]["movies"] > 0
+    files_reported = {f["file"] for f in payload["report"]["files"]}
+    assert get_spec(name).ratings_file in files_reported
+    shown = CliRunner().invoke(app, ["prepare", name, "--from", str(raw.location)])
+    assert "Cleaning report" in shown.output and "density" in shown.output
