@@ -8,15 +8,13 @@ mtime) of every source file, so a changed source is noticed on load without reha
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from movierec.atomic import atomic_folder
 from movierec.data.catalog import Catalog
 from movierec.data.dataset import Dataset
 from movierec.data.ratings import Ratings
@@ -30,9 +28,7 @@ USERS = "users.parquet"
 def write_dataset(dataset: Dataset, folder: Path) -> Path:
     """Write atomically: a half-written artifact is never mistaken for a good one."""
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
+    with atomic_folder(folder) as tmp:
         dataset.catalog.frame.to_parquet(tmp / CATALOG, index=False)
         r = dataset.ratings
         arrays = {
@@ -48,12 +44,6 @@ def write_dataset(dataset: Dataset, folder: Path) -> Path:
             r.users.to_parquet(tmp / USERS, index=False)
         manifest = dict(dataset.manifest, name=dataset.name, fingerprint=dataset.fingerprint)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
 
 

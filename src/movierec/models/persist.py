@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from movierec import __version__
+from movierec.atomic import atomic_folder
 from movierec.data.dataset import Dataset
 from movierec.models.base import Recommender
 
@@ -53,9 +52,7 @@ def unnest(prefix: str, state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def save_model(model: Recommender, folder: str | os.PathLike) -> Path:
     dataset = model._need()
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
+    with atomic_folder(folder) as tmp:
         state = model.state()
         np.savez(tmp / STATE_NPZ, **state)
         meta = {"model": model.name, "config": model.config_dict(), "dataset": dataset.name,
@@ -63,12 +60,6 @@ def save_model(model: Recommender, folder: str | os.PathLike) -> Path:
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "arrays": {k: list(v.shape) for k, v in state.items()}}
         (tmp / MODEL_JSON).write_text(json.dumps(meta, indent=2, default=str))
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
 
 
