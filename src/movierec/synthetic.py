@@ -12,6 +12,7 @@ import hashlib
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from movierec.data.catalog import Catalog
 from movierec.data.dataset import Dataset
@@ -71,6 +72,24 @@ def block_dataset(movies_per_block: int = 20, users_per_block: int = 30, cold_pe
     manifest = {"blocks": blocks.tolist(), "cold": cold.tolist()}
     return Dataset("synthetic-blocks", Catalog(frame.reset_index(drop=True)), ratings,
                    fp.hexdigest(), manifest)
+
+
+def matrix_dataset(matrix, name: str = "tiny") -> Dataset:
+    """A Dataset whose ratings are exactly ``matrix`` (people x movies stars, 0 = unrated).
+
+    For tests that check a model against values computed by hand on a tiny matrix.
+    """
+    m = sp.csr_matrix(matrix, dtype=np.float32)
+    n_users, n_movies = m.shape
+    frame = conform(pd.DataFrame({"title": [f"Movie {j}" for j in range(n_movies)],
+                                  "year": [2000] * n_movies, "genres": [["Drama"]] * n_movies}))
+    coo = m.tocoo()
+    packed, stamps, _ = build_ratings(coo.row.astype(np.int64), coo.col.astype(np.int64),
+                                      coo.data.astype(np.float32), np.zeros(coo.nnz, np.int64),
+                                      n_users, n_movies)
+    ratings = Ratings(packed, np.arange(1, n_users + 1, dtype=np.int64), stamps)
+    frame = add_rating_stats(frame, ratings)
+    return Dataset(name, Catalog(frame.reset_index(drop=True)), ratings, f"fp-{name}")
 
 
 def powerlaw_ratings(n_ratings: int, n_users: int, n_movies: int, seed: int = 0,

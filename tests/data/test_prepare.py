@@ -8,7 +8,6 @@ import time
 import zipfile
 
 import numpy as np
-import pytest
 from typer.testing import CliRunner
 
 from movierec.cli import app

@@ -8,17 +8,6 @@ import pytest
 from movierec.models.cluster import ClusterRecommender, auto_grid
 from movierec.models.persist import load_model, save_model
 from movierec.models.profile import Profile
-from movierec.synthetic import block_dataset
-
-
-@pytest.fixture(scope="module")
-def data():
-    return block_dataset(seed=0)
-
-
-@pytest.fixture(scope="module")
-def blocks(data):
-    return np.array(data.manifest["blocks"]), np.array(data.manifest["cold"])
 
 
 @pytest.fixture(scope="module")

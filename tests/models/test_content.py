@@ -12,19 +12,8 @@ from movierec.models.content import (ContentConfig, ContentRecommender, movie_so
                                      word_tokens)
 from movierec.models.persist import load_model, save_model
 from movierec.models.profile import Profile
-from movierec.synthetic import block_dataset
 
 TEXT_FIELDS = ("genres", "keywords", "cast", "director", "overview", "tagline", "collection")
-
-
-@pytest.fixture(scope="module")
-def data():
-    return block_dataset(seed=0)
-
-
-@pytest.fixture(scope="module")
-def blocks(data):
-    return np.array(data.manifest["blocks"]), np.array(data.manifest["cold"])
 
 
 @pytest.fixture(scope="module")

@@ -20,18 +20,6 @@ NOT_PERSONAL = {"popularity"}
 MODELS = available()
 
 
-@pytest.fixture(scope="module")
-def data():
-    return block_dataset(seed=0)
-
-
-@pytest.fixture(scope="module")
-def blocks(data):
-    b = np.array(data.manifest["blocks"])
-    cold = np.array(data.manifest["cold"])
-    return b, cold
-
-
 @pytest.fixture(scope="module", params=MODELS)
 def fitted(request, data):
     return create(request.param, seed=7).fit(data)

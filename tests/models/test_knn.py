@@ -5,42 +5,20 @@ from __future__ import annotations
 from math import sqrt
 
 import numpy as np
-import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from movierec.data.catalog import Catalog
-from movierec.data.dataset import Dataset
-from movierec.data.joins import add_rating_stats
-from movierec.data.ratings import Ratings, build_ratings
-from movierec.data.schema import conform
 from movierec.models import knn
 from movierec.models.knn import ItemKNN, UserKNN, topk_rows
 from movierec.models.persist import load_model, save_model
 from movierec.models.profile import Profile
-from movierec.synthetic import block_dataset
+from movierec.synthetic import block_dataset, matrix_dataset as make_dataset
 
 # people x movies; 0 = not rated; movie 4 nobody rated.
 R = np.array([[5, 3, 0, 1, 0],
               [4, 0, 0, 1, 0],
               [1, 1, 0, 5, 0],
               [0, 1, 5, 4, 0]], dtype=np.float32)
-
-
-def make_dataset(matrix, name: str = "tiny") -> Dataset:
-    m = sp.csr_matrix(np.asarray(matrix, dtype=np.float32)) if not sp.issparse(matrix) \
-        else sp.csr_matrix(matrix, dtype=np.float32)
-    n_users, n_movies = m.shape
-    frame = conform(pd.DataFrame({"title": [f"Movie {j}" for j in range(n_movies)],
-                                  "year": [2000] * n_movies,
-                                  "genres": [["Drama"]] * n_movies}))
-    coo = m.tocoo()
-    matrix, ts, _ = build_ratings(coo.row.astype(np.int64), coo.col.astype(np.int64),
-                                  coo.data.astype(np.float32), np.zeros(coo.nnz, np.int64),
-                                  n_users, n_movies)
-    ratings = Ratings(matrix, np.arange(1, n_users + 1, dtype=np.int64), ts)
-    frame = add_rating_stats(frame, ratings)
-    return Dataset(name, Catalog(frame.reset_index(drop=True)), ratings, f"fp-{name}")
 
 
 @pytest.fixture(scope="module")

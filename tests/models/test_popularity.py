@@ -12,7 +12,7 @@ def test_weighted_rating_by_hand():
     votes = np.array([3.0, 1000.0, 500.0, 0.0])
     # C = mean of movies with votes = (9+8+6)/3 = 7.667; m = 50th percentile of [3,500,1000] = 500
     wr = weighted_rating(mean, votes, 50.0)
-    c, m = 23 / 3, 500.0
+    c = 23 / 3  # m = 500
     expected = [3 / 503 * 9 + 500 / 503 * c, 1000 / 1500 * 8 + 500 / 1500 * c, 0.5 * 6 + 0.5 * c]
     np.testing.assert_allclose(wr[:3], expected)
     assert np.isnan(wr[3])

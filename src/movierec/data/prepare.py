@@ -135,8 +135,7 @@ def prepare_dataset(spec: SourceSpec, inputs: list[Input], progress: Progress | 
         if "movie list" in extra:
             say("reading the MovieLens movie list")
             lst = extra["movie list"]
-            movie_list = movielens.read_movie_list(lst.raw.location / lst.names[0]
-                                                   if not lst.raw.is_zip else lst.raw, report)
+            movie_list = _read_movie_list(lst, report)
             report.note(f"titles for movies without metadata from {lst.raw.location}")
         else:
             report.note("no MovieLens movie list found: movies without metadata get no title "
@@ -156,11 +155,7 @@ def prepare_dataset(spec: SourceSpec, inputs: list[Input], progress: Progress | 
         raw_ratings, users = parsed.ratings, parsed.users
         if "tmdb metadata" in extra:
             say("enriching with TMDb metadata")
-            lst = None
-            if "movie list" in extra:
-                lst_in = extra["movie list"]
-                lst = movielens.read_movie_list(lst_in.raw.location / lst_in.names[0]
-                                                if not lst_in.raw.is_zip else lst_in.raw)
+            lst = _read_movie_list(extra["movie list"]) if "movie list" in extra else None
             frame = _enrich_movielens(frame, extra["tmdb metadata"].raw, report, lst)
         frame = conform(frame)
     say("building the ratings matrix")
@@ -181,6 +176,12 @@ def prepare_dataset(spec: SourceSpec, inputs: list[Input], progress: Progress | 
     dataset = Dataset(spec.name, catalog, ratings, fingerprint, manifest)
     dataset.manifest["summary"] = dataset.summary()
     return dataset
+
+
+def _read_movie_list(lst: Input, report: PrepareReport | None = None):
+    """The movie list named by ``lst`` (a file in a folder, or a zip that holds it)."""
+    return movielens.read_movie_list(lst.raw if lst.raw.is_zip else lst.raw.location / lst.names[0],
+                                     report)
 
 
 def _enrich_movielens(frame, tmdb_raw: RawSource, report: PrepareReport, movie_list=None):

@@ -15,7 +15,7 @@ import numpy as np
 
 from movierec.data.dataset import Dataset
 from movierec.models.filters import Filter, top_k
-from movierec.models.profile import Profile
+from movierec.models.profile import MIN_PICKS, Profile
 from movierec.models.recommendations import Recommendations
 
 
@@ -87,15 +87,18 @@ class Recommender(ABC):
             raise NotFittedError(f"{self.name} is not fitted: call fit(dataset) or load it")
         return self.dataset
 
+    def _checked(self, profile: Profile, min_picks: int | None) -> Dataset:
+        """The fitted dataset, once ``profile`` is known to be servable (else `ProfileError`)."""
+        dataset = self._need()
+        n = len(dataset.catalog)
+        profile.check(n, MIN_PICKS if min_picks is None else min_picks)
+        return dataset
+
     def recommend(self, profile: Profile, k: int = 10, candidates: Filter | None = None,
                   *, min_picks: int | None = None) -> Recommendations:
         """Top-``k`` allowed movies for ``profile``, each with an explanation."""
-        dataset = self._need()
+        dataset = self._checked(profile, min_picks)
         n = len(dataset.catalog)
-        if min_picks is None:
-            profile.check(n)
-        else:
-            profile.check(n, min_picks)
         scores = np.asarray(self.score(profile), dtype=np.float32)
         if scores.shape != (n,):
             raise RuntimeError(f"{self.name}.score returned shape {scores.shape}, expected ({n},)")

@@ -126,11 +126,7 @@ class HybridRecommender(Recommender):
 
     def recommend(self, profile: Profile, k: int = 10, candidates: Filter | None = None,
                   *, min_picks: int | None = None) -> Recommendations:
-        dataset = self._need()
-        if min_picks is None:
-            profile.check(len(dataset.catalog))
-        else:
-            profile.check(len(dataset.catalog), min_picks)
+        dataset = self._checked(profile, min_picks)
         cs, ts = self._parts(profile)
         fused = fuse(cs, ts, self.weight, self.config.cold_quantile).astype(np.float32)
         allowed = (candidates or Filter()).mask(dataset.catalog, profile.items)

@@ -178,6 +178,17 @@ def _closest_reason(dataset: Dataset, item: int, pred: float, lo: float, hi: flo
 # ------------------------------------------------------------------------------------------
 # SVD: biased matrix factorisation
 # ------------------------------------------------------------------------------------------
+class _ArrayState:
+    """Fitted state kept as the arrays it is saved as (``self._st``), rebuilt without refitting."""
+
+    def state(self) -> dict[str, np.ndarray]:
+        self._need()
+        return dict(self._st)
+
+    def _restore(self, state: dict[str, np.ndarray], dataset: Dataset) -> None:
+        self._restore_arrays(dict(state))
+
+
 @dataclass(frozen=True)
 class SVDConfig(ModelConfig):
     factors: int = 20
@@ -192,7 +203,7 @@ class SVDConfig(ModelConfig):
     init_std: float = 0.1
 
 
-class SVDRecommender(RatingModel):
+class SVDRecommender(_ArrayState, RatingModel):
     """Biased MF; ``score`` is the predicted rating (NaN for movies nobody rated)."""
 
     name = "svd"
@@ -425,13 +436,6 @@ class SVDRecommender(RatingModel):
             reasons.append(_closest_reason(dataset, int(item), float(scores[item]), lo, hi, pick))
         return reasons
 
-    # --- persistence -------------------------------------------------------------------------
-    def state(self) -> dict[str, np.ndarray]:
-        self._need()
-        return dict(self._st)
-
-    def _restore(self, state: dict[str, np.ndarray], dataset: Dataset) -> None:
-        self._restore_arrays(dict(state))
 
 
 # ------------------------------------------------------------------------------------------
@@ -447,7 +451,7 @@ class NMFConfig(ModelConfig):
     init_high: float = 1.0
 
 
-class NMFRecommender(RatingModel):
+class NMFRecommender(_ArrayState, RatingModel):
     """``r̂ = p_u·q_i`` with p, q ≥ 0; ``score`` is the predicted rating (NaN if unrated)."""
 
     name = "nmf"
@@ -551,9 +555,3 @@ class NMFRecommender(RatingModel):
             reasons.append(_closest_reason(dataset, int(item), float(scores[item]), lo, hi, pick))
         return reasons
 
-    def state(self) -> dict[str, np.ndarray]:
-        self._need()
-        return dict(self._st)
-
-    def _restore(self, state: dict[str, np.ndarray], dataset: Dataset) -> None:
-        self._restore_arrays(dict(state))
