@@ -43,6 +43,20 @@ def models_dir() -> Path:
     return path
 
 
+def evaluations_dir() -> Path:
+    """Where `movierec evaluate` writes results by default (one folder per dataset/protocol)."""
+    path = movierec_home() / "evaluations"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def app_dir() -> Path:
+    """App state: the feedback database, poster cache, map projections."""
+    path = movierec_home() / "app"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def raw_search_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
     """Folders searched for raw datasets, in order: ``--data-dir``, ``MOVIEREC_DATA``, downloads."""
     dirs: list[Path] = []

@@ -25,7 +25,14 @@ MODELS: dict[str, str] = {
     "nmf": "movierec.models.matrix_factorization:NMFRecommender",
     "graph": "movierec.models.graph:RP3Beta",
     "hybrid": "movierec.models.hybrid:HybridRecommender",
+    "mlp": "movierec.models.neural.mlp:EmbeddingMLP",
+    "ncf": "movierec.models.neural.ncf:NCFRecommender",
+    "vae": "movierec.models.neural.vae:MultVAE",
+    "sasrec": "movierec.models.neural.sasrec:SASRec",
 }
+
+# Models that need the ``neural`` extra (PyTorch); listed only when torch is importable.
+NEURAL = ("mlp", "ncf", "vae", "sasrec")
 
 DESCRIPTIONS: dict[str, str] = {
     "popularity": "Well-loved movies overall (IMDb weighted rating)",
@@ -40,11 +47,23 @@ DESCRIPTIONS: dict[str, str] = {
     "nmf": "Predicted star rating (non-negative factorisation)",
     "graph": "Random walks on the people-movie graph (RP3beta)",
     "hybrid": "Collaborative + content, covers movies nobody rated",
+    "mlp": "Predicted star rating (user/movie embeddings + side features, MLP)",
+    "ncf": "Neural collaborative filtering trained against hard negatives",
+    "vae": "Variational autoencoder over liked movies (Mult-VAE)",
+    "sasrec": "What comes next after your picks, in order (self-attention)",
 }
 
 
-def available() -> list[str]:
-    return list(MODELS)
+def neural_available() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("torch") is not None
+
+
+def available(include_neural: bool | None = None) -> list[str]:
+    """Registered names; neural ones only when PyTorch is installed (or when asked)."""
+    with_neural = neural_available() if include_neural is None else include_neural
+    return [name for name in MODELS if with_neural or name not in NEURAL]
 
 
 def model_class(name: str) -> type[Recommender]:

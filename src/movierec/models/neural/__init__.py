@@ -1,0 +1,1 @@
+"""Neural recommenders (PyTorch, the ``neural`` extra): embedding+MLP, NCF, Mult-VAE, SASRec."""
