@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from movierec.models.registry import available, create
+from movierec.models.registry import NEURAL, available, create
 from movierec.picks import resolve_picks
 from movierec.search import TitleIndex
 
@@ -30,20 +30,17 @@ CRIME = {
 }
 FAMILY_GENRES = {"Animation", "Family"}
 CRIME_GENRES = {"Crime", "Thriller"}
-PERSONAL = [m for m in available() if m != "popularity"]
+# Neural models train for minutes on real data; their contract tests run on tiny data and
+# their quality is measured by `movierec evaluate` (CI must not train for minutes).
+PERSONAL = [m for m in available() if m != "popularity" and m not in NEURAL]
 READS_MOVIES = {"content", "embeddings", "cluster", "hybrid"}
-# Known shortcoming, kept visible: a rating model folds a new person in from their stars,
-# and three picks all "loved" (4.5) say how generous the person is, not what they like, so
-# svd/nmf rank the same acclaimed films for everyone. 
-RATING_ONLY = pytest.mark.xfail(strict=False, reason="rating-model fold-in from a few equal "
-                                "ratings carries no taste signal (open in issue 3)")
 # On ML-100k (1998) the people who loved Toy Story, Aladdin and The Lion King are the
-# mainstream: user-kNN and RP3beta answer Star Wars and Raiders. Also open in issue 3.
-MAINSTREAM_ML100K = {"user_knn", "graph"}
-
-
-def personal(method):
-    return pytest.param(method, marks=RATING_ONLY) if method in ("svd", "nmf") else method
+# mainstream: user-kNN, RP3beta and NMF answer Apollo 13, Raiders and Star Wars (10% family
+# films, where the check wants 1.5 x the catalog's 8%). Held-out people agree with them:
+# those viewers do go on to love Star Wars. Forcing the genre costs what people actually
+# watch: RP3beta with beta 0.7 lists 20% family films but its NDCG@10 on held-out people
+# falls from 0.45 to 0.32. We keep accuracy and show the gap here instead of hiding it.
+MAINSTREAM_ML100K = {"user_knn", "graph", "nmf"}
 _fitted: dict = {}
 
 
@@ -83,14 +80,14 @@ def check_taste(method, dataset, picks_by_data, other_by_data, genres, k=10):
         f"opposite picks {opposite:.0%}): {labels}")
 
 
-@pytest.mark.parametrize("method", [personal(m) for m in PERSONAL])
+@pytest.mark.parametrize("method", PERSONAL)
 def test_pixar_gives_family_films(method, dataset, request):
     if dataset.name == "ml-100k" and method in MAINSTREAM_ML100K:
-        request.applymarker(pytest.mark.xfail(strict=False, reason="mainstream neighbours on ML-100k"))
+        request.applymarker(pytest.mark.xfail(strict=True, reason="mainstream taste on ML-100k"))
     check_taste(method, dataset, PIXAR, CRIME, FAMILY_GENRES)
 
 
-@pytest.mark.parametrize("method", [personal(m) for m in PERSONAL])
+@pytest.mark.parametrize("method", PERSONAL)
 def test_crime_thrillers_give_crime_thrillers(method, dataset):
     check_taste(method, dataset, CRIME, PIXAR, CRIME_GENRES)
 

@@ -132,6 +132,8 @@ def train(
         return
     render.console.print(f"[green]trained {model.name}[/] on {dataset.name} in {cost['fit_seconds']:.1f} s; "
                          f"{cost['bytes'] / 1e6:.1f} MB at {cost['path']}", highlight=False)
+    if result.get("selection"):
+        render.console.print(render.selection_text(model.name, result["selection"]), highlight=False)
 
 
 @app.command()

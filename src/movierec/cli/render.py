@@ -94,3 +94,15 @@ def movies_table(rows: list[dict], title: str, extra: tuple[str, ...] = ()) -> T
             cells.append(f"{value:.3f}" if isinstance(value, float) else str(value if value is not None else ""))
         table.add_row(*cells)
     return table
+
+
+def selection_text(method: str, selection: dict) -> str:
+    """One readable paragraph for a choice a model made at fit time (hybrid weight, k)."""
+    if "note" in selection:
+        return f"{method}: {selection['note']}"
+    grid, scores = selection.get("grid", []), selection.get("scores", [])
+    metric = selection.get("metric", "score")
+    pairs = ", ".join(f"{g:g}: {s:.4f}" for g, s in zip(grid, scores))
+    chosen = {k: v for k, v in selection.items() if k not in ("grid", "scores", "metric")}
+    said = ", ".join(f"{k}={v}" for k, v in chosen.items())
+    return f"{method} chose {said} by {metric}" + (f" ({pairs})" if pairs else "")

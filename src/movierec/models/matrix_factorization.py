@@ -35,8 +35,9 @@ noise precision 1.5, 60 samples) were picked on those folds: factors 10/20/30 gi
 0.898/0.897/0.897; precision 1.3/1.5/1.7 give 0.899/0.897/0.899 (2.0: 0.903 with 30
 factors); 120 samples give 0.895 at twice the fitting time.
 
-A rating model ranks by predicted stars, which favours acclaimed movies over what this
-person will pick next: for top-N lists prefer ``als`` (or the hybrid).
+Ranked by predicted stars, a rating model offers the same acclaimed movies to everyone who
+names a few loved films, so by default both rank a top-N list by similarity to the picks in
+their learnt taste space and report the predicted stars (`movierec.models.latent_taste`).
 
 Movies nobody rated cannot be scored: `score` gives NaN there (the hybrid falls back to
 content). `predict` / `predict_profile` return the person's baseline for them instead, so
@@ -57,6 +58,7 @@ from threadpoolctl import ThreadpoolController
 from movierec.data.dataset import Dataset
 from movierec.models.base import ModelConfig, RatingModel
 from movierec.models.explain import shared_traits
+from movierec.models.latent_taste import LatentTaste, check_ranking
 from movierec.models.profile import Profile
 
 SCALE = (0.5, 5.0)  # fallback rating scale when the training data is empty
@@ -178,6 +180,32 @@ def _closest_reason(dataset: Dataset, item: int, pred: float, lo: float, hi: flo
 # ------------------------------------------------------------------------------------------
 # SVD: biased matrix factorisation
 # ------------------------------------------------------------------------------------------
+class _TasteRanking:
+    """``score`` by latent taste similarity (see `movierec.models.latent_taste`)."""
+
+    def _taste_scores(self, profile: Profile) -> np.ndarray | None:
+        """Similarity of every rated movie to the picks, or None to rank by predicted stars
+        (``rank_by="rating"``, or no liked pick has ratings to place it in the space)."""
+        if self.config.rank_by != "taste":
+            return None
+        rows = self._row[profile.items]
+        known = rows >= 0
+        weights = profile.preference()[known]
+        if not (weights > 0).any():
+            return None
+        return self._taste.scores(rows[known], weights)
+
+    def _taste_picks(self, profile: Profile, items: np.ndarray) -> list[int | None]:
+        """The liked pick closest in taste to each item (None when there is none)."""
+        liked = profile.items[(profile.preference() > 0) & (self._row[profile.items] >= 0)]
+        rows = self._row[np.asarray(items, np.int64)]
+        out: list[int | None] = [None] * len(rows)
+        if len(liked) and (rows >= 0).any():
+            best = self._taste.closest(np.maximum(rows, 0), self._row[liked])
+            out = [int(liked[b]) if r >= 0 else None for b, r in zip(best, rows)]
+        return out
+
+
 class _ArrayState:
     """Fitted state kept as the arrays it is saved as (``self._st``), rebuilt without refitting."""
 
@@ -201,10 +229,13 @@ class SVDConfig(ModelConfig):
     bias_reg: float = 5.0          # als: L2 on biases
     rank: int = 160                # bayes: compressed size of the averaged model
     init_std: float = 0.1
+    rank_by: str = "taste"         # top-N order: "taste" similarity to the picks, or "rating"
+    taste_shrink: float = 20.0     # similarity of a movie with n ratings x n / (n + shrink)
 
 
-class SVDRecommender(_ArrayState, RatingModel):
-    """Biased MF; ``score`` is the predicted rating (NaN for movies nobody rated)."""
+class SVDRecommender(_TasteRanking, _ArrayState, RatingModel):
+    """Biased MF. ``predict`` gives stars; ``score`` ranks by taste similarity to the picks
+    (or by predicted stars with ``rank_by="rating"``); NaN for movies nobody rated."""
 
     name = "svd"
     Config = SVDConfig
@@ -216,6 +247,7 @@ class SVDRecommender(_ArrayState, RatingModel):
             raise ValueError(f"svd method must be 'bayes' or 'als', not {cfg.method!r}")
         if cfg.factors < 1 or cfg.epochs < 1:
             raise ValueError("svd needs factors >= 1 and epochs >= 1")
+        check_ranking(cfg.rank_by)
         rated = _rated_columns(dataset)
         matrix = dataset.ratings.matrix[:, rated].tocsr().astype(np.float64)
         matrix.sort_indices()
@@ -311,12 +343,18 @@ class SVDRecommender(_ArrayState, RatingModel):
             basis = _top_right_singular(stacked, keep)                    # (K, S*width)
         else:
             basis = np.eye(dim)
+        counts = self._need().ratings.counts_per_movie()[rated]
+        factors = np.transpose(item_blocks[:, :, 2:], (1, 0, 2)).reshape(n_items, -1)
+        taste = LatentTaste.from_factors(factors, counts, self.config.taste_shrink)
+        if taste.vectors.shape[1] > keep:      # same compression as the rating model
+            t_basis = _top_right_singular(taste.vectors.astype(np.float64), keep)
+            taste = LatentTaste((taste.vectors @ t_basis.T).astype(np.float32), taste.confidence)
         self._restore_arrays(dict(
             mu=np.array([mu]), scale=np.asarray(scale, dtype=np.float64),
             rated=rated, item_emb=(stacked @ basis.T).astype(np.float32),
             user_emb=(users @ basis.T).astype(np.float32), basis=basis.astype(np.float32),
             prior_mean=prior_mean, prior_prec=prior_prec, noise=np.asarray(noise, np.float64),
-            width=np.array([width])))
+            width=np.array([width]), **taste.state()))
 
     def _restore_arrays(self, st: dict[str, np.ndarray]) -> None:
         self._st = st
@@ -330,6 +368,7 @@ class SVDRecommender(_ArrayState, RatingModel):
         self._prior_prec = st["prior_prec"].astype(np.float64)
         self._noise = st["noise"].astype(np.float64)
         self._width = int(st["width"][0])
+        self._taste = LatentTaste.from_state(st)
         self._row = _catalog_rows(len(self._need().catalog), self._rated)
         s = len(self._noise)
         unrated = np.zeros((s, self._width))
@@ -375,8 +414,12 @@ class SVDRecommender(_ArrayState, RatingModel):
     @single_threaded
     def score(self, profile: Profile) -> np.ndarray:
         dataset = self._need()
-        z = self.user_embedding(profile).astype(np.float32)
         scores = np.full(len(dataset.catalog), np.nan, dtype=np.float32)
+        taste = self._taste_scores(profile)
+        if taste is not None:
+            scores[self._rated] = taste
+            return scores
+        z = self.user_embedding(profile).astype(np.float32)
         scores[self._rated] = self._mu + self._item_emb @ z
         return scores
 
@@ -424,9 +467,13 @@ class SVDRecommender(_ArrayState, RatingModel):
     @single_threaded
     def explain(self, profile: Profile, items: np.ndarray, scores: np.ndarray) -> list[str]:
         dataset = self._need()
+        lo, hi = self._scale
+        if self.config.rank_by == "taste":
+            pred = self.predict_profile(profile, items)
+            return [_closest_reason(dataset, int(item), float(p), lo, hi, pick)
+                    for item, p, pick in zip(items, pred, self._taste_picks(profile, items))]
         picks, contrib = self.contributions(profile, items)
         liked = np.isin(picks, profile.items[profile.preference() > 0])
-        lo, hi = self._scale
         reasons = []
         for row, item in enumerate(items):
             c = np.where(liked, contrib[row], np.nan) if len(picks) else contrib[row]
@@ -449,10 +496,13 @@ class NMFConfig(ModelConfig):
     reg_item: float = 0.1
     init_low: float = 0.0
     init_high: float = 1.0
+    rank_by: str = "taste"         # top-N order: "taste" similarity to the picks, or "rating"
+    taste_shrink: float = 20.0     # similarity of a movie with n ratings x n / (n + shrink)
 
 
-class NMFRecommender(_ArrayState, RatingModel):
-    """``r̂ = p_u·q_i`` with p, q ≥ 0; ``score`` is the predicted rating (NaN if unrated)."""
+class NMFRecommender(_TasteRanking, _ArrayState, RatingModel):
+    """``r̂ = p_u·q_i`` with p, q ≥ 0. ``predict`` gives stars; ``score`` ranks by taste
+    similarity to the picks (or by predicted stars with ``rank_by="rating"``)."""
 
     name = "nmf"
     Config = NMFConfig
@@ -460,6 +510,7 @@ class NMFRecommender(_ArrayState, RatingModel):
 
     def _fit(self, dataset: Dataset) -> None:
         cfg = self.config
+        check_ranking(cfg.rank_by)
         rng = np.random.default_rng(cfg.seed)
         rated = _rated_columns(dataset)
         by_user = dataset.ratings.matrix[:, rated].tocsr().astype(np.float64)
@@ -493,8 +544,8 @@ class NMFRecommender(_ArrayState, RatingModel):
         self._scale = (float(st["scale"][0]), float(st["scale"][1]))
         self._row = _catalog_rows(len(self._need().catalog), self._rated)
         q = self._q.astype(np.float64)
-        norms = np.maximum(np.linalg.norm(q, axis=1, keepdims=True), self.EPS)
-        self._qn = (q / norms).astype(np.float32)
+        counts = self._need().ratings.counts_per_movie()[self._rated]
+        self._taste = LatentTaste.from_factors(q, counts, self.config.taste_shrink)
 
     def user_vector(self, profile: Profile) -> np.ndarray:
         """Non-negative least squares of the picks' ratings on their item factors (+ L2)."""
@@ -513,8 +564,12 @@ class NMFRecommender(_ArrayState, RatingModel):
     @single_threaded
     def score(self, profile: Profile) -> np.ndarray:
         dataset = self._need()
-        x = self.user_vector(profile).astype(np.float32)
         scores = np.full(len(dataset.catalog), np.nan, dtype=np.float32)
+        taste = self._taste_scores(profile)
+        if taste is not None:
+            scores[self._rated] = taste
+            return scores
+        x = self.user_vector(profile).astype(np.float32)
         scores[self._rated] = self._q @ x
         return scores
 
@@ -545,13 +600,8 @@ class NMFRecommender(_ArrayState, RatingModel):
     @single_threaded
     def explain(self, profile: Profile, items: np.ndarray, scores: np.ndarray) -> list[str]:
         dataset = self._need()
-        liked = profile.items[(profile.preference() > 0) & (self._row[profile.items] >= 0)]
         lo, hi = self._scale
-        reasons = []
-        if len(liked):
-            sims = self._qn[self._row[np.asarray(items, np.int64)]] @ self._qn[self._row[liked]].T
-        for n, item in enumerate(items):
-            pick = int(liked[int(np.argmax(sims[n]))]) if len(liked) else None
-            reasons.append(_closest_reason(dataset, int(item), float(scores[item]), lo, hi, pick))
-        return reasons
+        pred = self.predict_profile(profile, np.asarray(items, np.int64))
+        return [_closest_reason(dataset, int(item), float(p), lo, hi, pick)
+                for item, p, pick in zip(items, pred, self._taste_picks(profile, items))]
 
