@@ -1,0 +1,100 @@
+"""The served app, driven through its public endpoints with `gradio_client` (in-process)."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+gr = pytest.importorskip("gradio")
+gradio_client = pytest.importorskip("gradio_client")
+
+PICKS = "Famly Movie 1\nFamily Movie 2=4.5\nFamily Movie 3\n-Crime Movie 3"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(app_dataset, tmp_path_factory):
+    """The app on a free localhost port; yields (client, service); closed afterwards."""
+    from movierec.app import create_app
+    from movierec.app.feedback import FeedbackStore
+    from movierec.app.service import AppService
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MOVIEREC_OFFLINE", "1")
+    service = AppService(
+        dataset=app_dataset,
+        default_method="item_knn",
+        feedback=FeedbackStore(tmp_path_factory.mktemp("fb") / "f.sqlite"),
+    )
+    demo = create_app(service=service)
+    service.wait_ready(60)
+    demo.launch(
+        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True
+    )
+    try:
+        client = gradio_client.Client(demo.local_url, verbose=False)
+        yield client, service
+    finally:
+        demo.close()
+        mp.undo()
+
+
+def test_only_the_three_stable_endpoints_are_public(served):
+    client, _ = served
+    named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(named) == {"/recommend_api", "/feedback_api", "/search_api"}
+
+
+def test_search_endpoint(served):
+    client, _ = served
+    found = client.predict("crime movi 1", api_name="/search_api")
+    assert 1 <= len(found) <= 8 and found[0]["label"].startswith("Crime Movie 1")
+    assert client.predict("🎬" * 300, api_name="/search_api") == []
+
+
+def test_recommend_endpoint(served):
+    client, _ = served
+    out = client.predict(PICKS, "item_knn", 6, api_name="/recommend_api")
+    assert [p["feel"] for p in out["picks"]] == ["love", "4.5", "love", "dislike"]
+    assert len(out["results"]) == 6
+    row = out["results"][0]
+    assert set(row) == {"index", "title", "year", "genres", "poster", "explanation", "score"}
+    assert row["explanation"] and row["index"] not in (1, 2, 3, 25)
+    bad = client.predict("x" * 10_000, "item_knn", 6, api_name="/recommend_api")
+    assert bad["results"] == [] and bad["message"].startswith("not found")
+    few = client.predict("Family Movie 1", "hybrid", 6, api_name="/recommend_api")
+    assert few["results"] == [] and "at least 3" in few["message"]
+
+
+def test_feedback_endpoint_stores_and_refreshes(served):
+    client, service = served
+    before = client.predict(PICKS, "item_knn", 6, api_name="/recommend_api")
+    movie = before["results"][0]["index"]
+    count = service.feedback.count()
+    after = client.predict(
+        PICKS, "item_knn", 6, movie, False, "client-test", api_name="/feedback_api"
+    )
+    assert movie not in [r["index"] for r in after["results"]] and len(after["results"]) == 6
+    assert service.feedback.count() == count + 1
+    row = service.feedback.rows(session="client-test")[-1]
+    assert row["movie"] == movie and row["liked"] is False and row["rank"] == 1
+
+
+def test_serve_command_rejects_bad_options_clearly():
+    from typer.testing import CliRunner
+
+    from movierec.cli.main import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["serve", "--data", "no-such-data"])
+    assert result.exit_code == 2 and "no-such-data" in result.output
+    result = runner.invoke(app, ["serve", "--method", "nope"])
+    assert result.exit_code == 2 and "choose one of" in result.output
+    result = runner.invoke(app, ["serve", "--help"])
+    assert result.exit_code == 0 and "--port" in result.output

@@ -1,0 +1,181 @@
+"""Space bundle: the right files, valid front matter and requirements, importable package."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from typer.testing import CliRunner
+
+from movierec.app import deploy
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    return deploy.build_bundle(tmp_path_factory.mktemp("space") / "bundle",
+                               space="someone/movierec-demo", data="ml-latest-small")
+
+
+def front_matter(text: str) -> dict:
+    assert text.startswith("---\n")
+    head, _, _ = text[4:].partition("\n---\n")
+    return yaml.safe_load(head)
+
+
+def test_bundle_has_the_entry_readme_requirements_and_package(bundle):
+    names = {rel for rel, _ in bundle.files}
+    assert {"app.py", "README.md", "requirements.txt", "movierec/__init__.py",
+            "movierec/app/deploy.py", "movierec/data/download.py"} <= names
+    assert all(size > 0 for rel, size in bundle.files if rel.endswith(".py")
+               and not rel.endswith("__init__.py"))
+    assert bundle.total_bytes == sum(s for _, s in bundle.files) < 5_000_000
+
+
+def test_bundle_holds_no_data_caches_or_bytecode(bundle):
+    for rel, _ in bundle.files:
+        parts = Path(rel).parts
+        assert "__pycache__" not in parts, rel
+        assert Path(rel).suffix in {".py", ".md", ".txt", ""}, rel
+    assert {rel for rel, _ in bundle.files if Path(rel).suffix == ""} == {".gitignore"}
+
+
+def test_readme_front_matter_is_valid_spaces_yaml(bundle):
+    meta = front_matter((bundle.folder / "README.md").read_text(encoding="utf-8"))
+    assert meta["sdk"] == "gradio" and meta["app_file"] == "app.py"
+    assert meta["sdk_version"] == importlib.metadata.version("gradio")
+    assert meta["pinned"] is False and meta["title"] == "movierec-demo"
+    colours = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
+    assert meta["colorFrom"] in colours and meta["colorTo"] in colours
+    assert meta["emoji"] and len(meta["short_description"]) <= 60
+
+
+def test_requirements_parse_and_hold_the_app_stack_without_torch(bundle):
+    lines = [line for line in (bundle.folder / "requirements.txt").read_text().splitlines()
+             if line.strip()]
+    reqs = {Requirement(line).name.lower(): Requirement(line) for line in lines}
+    assert {"numpy", "pandas", "scipy", "scikit-learn", "implicit", "rapidfuzz", "gradio",
+            "plotly", "matplotlib"} <= set(reqs)
+    assert "torch" not in reqs and "kagglehub" not in reqs
+    installed = importlib.metadata.version("gradio")
+    assert reqs["gradio"].specifier.contains(installed)
+    assert all(str(r.specifier) for r in reqs.values())   # every line pins a minimum
+    tmdb = deploy.requirements("the-movies-dataset")
+    assert any(line.startswith("kagglehub") for line in tmdb)
+
+
+def test_package_imports_from_the_bundle_alone(bundle):
+    env = {**os.environ, "PYTHONPATH": str(bundle.folder), "MOVIEREC_OFFLINE": "1"}
+    code = ("import movierec, movierec.app, movierec.app.deploy, movierec.data, movierec.cli;"
+            "print(movierec.__file__)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=bundle.folder.parent,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert Path(out.stdout.strip()).resolve().is_relative_to(bundle.folder.resolve())
+    compile((bundle.folder / "app.py").read_text(), "app.py", "exec")
+
+
+def test_repository_app_py_is_the_rendered_entry():
+    assert (REPO / "app.py").read_text(encoding="utf-8") == deploy.render_app_py()
+    assert deploy.DEFAULT_SPACE_DATA in deploy.render_app_py()
+    assert "the-movies-dataset" in deploy.render_app_py("the-movies-dataset")
+
+
+def test_bad_arguments_get_clear_errors(tmp_path):
+    with pytest.raises(deploy.DeployError, match="OWNER/NAME"):
+        deploy.build_bundle(tmp_path / "a", space="no-slash")
+    with pytest.raises(deploy.DeployError, match="unknown dataset"):
+        deploy.build_bundle(tmp_path / "b", space="me/x", data="nope")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "keep.txt").write_text("mine")
+    with pytest.raises(deploy.DeployError, match="not empty"):
+        deploy.build_bundle(tmp_path / "c", space="me/x")
+
+
+def test_cli_dry_run_lists_the_files(tmp_path):
+    from movierec.cli import app
+
+    out = tmp_path / "dry"
+    result = CliRunner().invoke(app, ["deploy", "--space", "me/demo", "--dry-run", str(out)],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "app.py" in result.output and "requirements.txt" in result.output
+    assert (out / "movierec" / "__init__.py").is_file()
+
+
+class FakeApi:
+    calls: list = []
+
+    def __init__(self, token=None):
+        FakeApi.calls.append(("init", token))
+
+    def create_repo(self, repo_id, **kwargs):
+        FakeApi.calls.append(("create_repo", repo_id, kwargs))
+        return f"https://huggingface.co/spaces/{repo_id}"
+
+    def upload_folder(self, *, folder_path, repo_id, **kwargs):
+        files = sorted(p.relative_to(folder_path).as_posix()
+                       for p in Path(folder_path).rglob("*") if p.is_file())
+        FakeApi.calls.append(("upload_folder", repo_id, kwargs, files))
+
+
+def test_deploy_creates_the_space_and_uploads_the_bundle(monkeypatch):
+    import huggingface_hub
+
+    FakeApi.calls = []
+    monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
+    monkeypatch.setenv("HF_TOKEN", "hf_test")
+    url = deploy.deploy("me/demo")
+    assert url == "https://huggingface.co/spaces/me/demo"
+    (_, token), (_, repo, create), (_, repo2, upload, files) = FakeApi.calls
+    assert token == "hf_test" and repo == repo2 == "me/demo"
+    assert create["repo_type"] == "space" and create["space_sdk"] == "gradio" and create["exist_ok"]
+    assert upload["repo_type"] == "space"
+    assert {"app.py", "README.md", "requirements.txt", "movierec/__init__.py"} <= set(files)
+
+
+def test_deploy_without_a_token_says_how_to_get_one(monkeypatch):
+    import huggingface_hub
+
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setattr(huggingface_hub, "get_token", lambda: None)
+    monkeypatch.setattr(huggingface_hub, "HfApi", lambda **kw: pytest.fail("must not upload"))
+    with pytest.raises(deploy.DeployError, match="HF_TOKEN"):
+        deploy.deploy("me/demo")
+
+
+def test_ensure_data_downloads_only_when_raw_files_are_missing(tmp_path, monkeypatch):
+    from movierec.data import download as dl
+
+    monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MOVIEREC_DATA", raising=False)
+    fetched = []
+
+    def fake_download(name, dest=None, **kwargs):   # what GroupLens would deliver, in tiny
+        folder = (dest or dl.downloads_dir()) / name
+        folder.mkdir(parents=True)
+        (folder / "movies.csv").write_text(
+            "movieId,title,genres\n1,Toy Story (1995),Animation|Children|Comedy\n"
+            "2,Heat (1995),Action|Crime|Thriller\n3,Up (2009),Adventure|Animation\n")
+        (folder / "ratings.csv").write_text(
+            "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,2,3.5,964981247\n"
+            "2,2,5.0,964982224\n2,3,4.0,964983815\n")
+        fetched.append(name)
+        return folder
+
+    monkeypatch.setattr(dl, "download", fake_download)
+    messages: list[str] = []
+    ds = deploy.ensure_data("ml-latest-small", messages.append)
+    assert fetched == ["ml-latest-small"] and len(ds.catalog) == 3
+    assert any("downloading" in m for m in messages)
+    messages.clear()
+    deploy.ensure_data("ml-latest-small", messages.append)
+    assert fetched == ["ml-latest-small"]                 # second start: no download
+    assert any("raw files found" in m for m in messages)

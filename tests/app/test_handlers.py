@@ -1,0 +1,421 @@
+"""The app's handlers on a small synthetic catalog with hostile titles (no browser, no server)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from movierec.app import api, handlers
+from movierec.app.handlers import Controls
+from movierec.app.service import AppService, method_choices, parse_method
+from movierec.app.tabs import evaluation_view, map_view
+from movierec.app.views import details_html, esc, message_html, picks_html
+
+SCRIPT_TITLE = "<script>alert(1)</script>"  # titles of movies 0 and 22 (see conftest.py)
+IMG_TITLE = "<img src=x onerror=alert(1)>"
+FAMILY = [1, 2, 3]  # block 0 ("family") movies of block_dataset; 22.. are crime movies
+
+
+def picks_of(service, indices, feel="love"):
+    return [{"index": i, "label": service.catalog.label(i), "feel": feel} for i in indices]
+
+
+def family_block(service) -> set[int]:
+    blocks = np.asarray(service.dataset.manifest["blocks"])
+    return set(np.flatnonzero(blocks == 0).tolist())
+
+
+# --- methods -------------------------------------------------------------------------------
+def test_method_menu_offers_each_cluster_strategy_and_parses_variants():
+    keys = [c.key for c in method_choices()]
+    assert {
+        "hybrid",
+        "item_knn",
+        "cluster (same)",
+        "cluster (explore)",
+        "cluster (centres)",
+    } <= set(keys)
+    assert "cluster" not in keys
+    assert parse_method("cluster (explore)").options == {"strategy": "explore"}
+    assert parse_method("Cluster:centres").key == "cluster (centres)"
+    assert parse_method("cluster").key == "cluster (same)"
+    assert parse_method("Item-KNN").key == "item_knn"
+    assert parse_method(None).key == "hybrid"
+    assert parse_method(method_choices()[0].menu_label).key == keys[0]
+    with pytest.raises(ValueError, match="choose one of"):
+        parse_method("'; DROP TABLE models; --")
+
+
+# --- search-as-you-type --------------------------------------------------------------------
+def test_suggest_finds_typos_and_caps_the_list(service):
+    found = handlers.suggest(service, "famly movie 1")
+    assert found and found[0].index == 1 and found[0].label == "Family Movie 1 (1981)"
+    assert len(found) <= handlers.SUGGEST_LIMIT
+    assert found[0].value == "movie:1"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        None,
+        "🎬🍿",
+        "x" * 10_000,
+        "'; DROP TABLE feedback; --",
+        "\x00\x07\n\t",
+        "<script>",
+    ],
+)
+def test_suggest_never_raises_on_odd_input(service, text):
+    found = handlers.suggest(service, text)
+    assert isinstance(found, list) and len(found) <= handlers.SUGGEST_LIMIT
+
+
+def test_suggest_returns_hostile_titles_as_data(service):
+    found = handlers.suggest(service, "<script>alert")
+    assert any(s.index == 0 and s.label.startswith(SCRIPT_TITLE) for s in found)
+
+
+# --- picks ---------------------------------------------------------------------------------
+def test_add_pick_from_suggestion_typed_title_and_rating(service):
+    change = handlers.add_pick(service, [], "movie:1")
+    assert change.picks == [{"index": 1, "label": "Family Movie 1 (1981)", "feel": "love"}]
+    assert "Add 2 more" in change.message
+    change = handlers.add_pick(service, change.picks, "Famly Movie 2", "4.5")  # typo
+    assert [p["index"] for p in change.picks] == [1, 2]
+    assert change.picks[1]["feel"] == "4.5"
+    change = handlers.add_pick(service, change.picks, np.int64(3), "dislike")
+    assert change.picks[2]["feel"] == "dislike" and change.kind == "ok"
+
+
+def test_add_pick_again_updates_the_feel_instead_of_duplicating(service):
+    picks = handlers.add_pick(service, [], "movie:1").picks
+    change = handlers.add_pick(service, picks, "movie:1", "like")
+    assert len(change.picks) == 1 and change.picks[0]["feel"] == "like"
+    assert "already" in change.message
+
+
+def test_ambiguous_and_unknown_titles_are_not_added_but_offered(service):
+    change = handlers.add_pick(service, [], "movie")
+    assert change.picks == [] and change.kind == "warn"
+    assert change.message.startswith("ambiguous") and len(change.suggestions) >= 2
+    change = handlers.add_pick(service, [], "Zzyzx Qwv")
+    assert change.picks == [] and change.message.startswith("not found")
+    for text in ("", "   ", "🎬🍿", "x" * 10_000, "'; DROP TABLE feedback; --"):
+        change = handlers.add_pick(service, [], text)
+        assert change.picks == [] and change.kind == "warn" and change.message
+    change = handlers.add_pick(service, [], "movie:99999")
+    assert change.picks == [] and "not in the catalog" in change.message
+
+
+def test_the_catalog_really_has_hostile_titles(service):
+    assert service.catalog.title(0) == SCRIPT_TITLE and service.catalog.title(22) == IMG_TITLE
+
+
+def test_picks_are_capped(service):
+    picks = [
+        {"index": 100 + i, "label": f"m{i}", "feel": "love"} for i in range(handlers.MAX_PICKS)
+    ]
+    change = handlers.add_pick(service, picks, "movie:1")
+    assert len(change.picks) == handlers.MAX_PICKS and change.kind == "warn"
+
+
+def test_edit_remove_and_parse_feel():
+    picks = [{"index": 1, "label": "a", "feel": "love"}, {"index": 2, "label": "b", "feel": "love"}]
+    assert handlers.set_feel(picks, 2, "3.7")[1]["feel"] == "3.5"
+    assert handlers.set_feel(picks, 2, "banana")[1]["feel"] == "love"
+    assert handlers.set_feel(picks, 2, 9)[1]["feel"] == "5"
+    assert [p["index"] for p in handlers.remove_pick(picks, 1)] == [2]
+    assert picks[1]["feel"] == "love"  # inputs are never mutated
+
+
+def test_profile_from_maps_feels_and_folds_thumbs():
+    picks = [
+        {"index": 1, "label": "a", "feel": "love"},
+        {"index": 2, "label": "b", "feel": "2"},
+        {"index": 3, "label": "c", "feel": "like"},
+        {"index": 4, "label": "d", "feel": "dislike"},
+    ]
+    profile = handlers.profile_from(picks, [{"index": 9, "label": "z", "liked": False}])
+    assert profile.items.tolist() == [1, 2, 3, 4, 9]
+    assert np.isnan(profile.ratings[0]) and profile.ratings[1] == 2.0
+    assert profile.positives.tolist() == [1, 3]
+    assert set(profile.negatives.tolist()) == {2, 4, 9}
+
+
+def test_examples_and_onboarding_sample(service):
+    change = handlers.example_picks(service, "Family trio")
+    assert [p["index"] for p in change.picks] == [1, 2, 3] and change.kind == "ok"
+    assert handlers.example_picks(service, "Nope").kind == "warn"
+    assert service.usable_examples() == ["Family trio", "Crime trio"]
+    service.examples["Missing trio"] = ("Family Movie 1", "Not A Movie At All", "Crime Movie 2")
+    assert "Missing trio" not in service.usable_examples()
+    cards = handlers.onboarding_sample(service, 6, seed=1, exclude=[1, 2])
+    assert len(cards) == 6 and len({c["index"] for c in cards}) == 6
+    assert not {1, 2} & {c["index"] for c in cards}
+    assert cards == handlers.onboarding_sample(service, 6, seed=1, exclude=[1, 2])
+    assert all(c["poster"] and c["label"] for c in cards)
+
+
+# --- recommendations -----------------------------------------------------------------------
+def test_fewer_than_three_picks_is_a_clear_message(service):
+    results = handlers.recommend(service, picks_of(service, [1, 2]))
+    assert not results.ok and results.kind == "warn" and "add 1 more" in results.message
+
+
+def test_recommend_stays_in_the_block_and_fills_every_view(service):
+    picks = picks_of(service, FAMILY)
+    results = handlers.recommend(service, picks, (), Controls(method="item_knn", k=8))
+    assert results.ok and len(results.items) == 8 and results.method == "item_knn"
+    indices = [i.index for i in results.items]
+    assert not set(indices) & set(FAMILY)
+    assert set(indices) <= family_block(service)
+    gallery = results.gallery()
+    assert len(gallery) == 8 and all(poster and caption for poster, caption in gallery)
+    assert all(item.explanation for item in results.items)
+    assert [row[0] for row in results.table()] == list(range(1, 9))
+    assert len(results.table()[0]) == len(handlers.TABLE_HEADERS)
+    api_rows = results.to_api()["results"]
+    assert set(api_rows[0]) == {
+        "index",
+        "title",
+        "year",
+        "genres",
+        "poster",
+        "explanation",
+        "score",
+    }
+
+
+def test_posters_are_urls_or_existing_cards(service):
+    results = handlers.recommend(
+        service, picks_of(service, FAMILY), (), Controls(method="item_knn", k=20)
+    )
+    from pathlib import Path
+
+    for item in results.items:  # offline in tests: always a drawn card file
+        assert Path(item.poster).is_file()
+
+
+def test_filters_and_impossible_filters(service):
+    picks = picks_of(service, FAMILY)
+    results = handlers.recommend(service, picks, (), Controls(method="item_knn", year_from=1990))
+    assert results.ok and all(i.year >= 1990 for i in results.items)
+    empty = handlers.recommend(
+        service, picks, (), Controls(method="item_knn", genres_in=("Western",))
+    )
+    assert not empty.ok and "filters" in empty.message
+
+
+def test_bad_method_and_all_disliked_are_messages(service):
+    bad = handlers.recommend(service, picks_of(service, FAMILY), (), Controls(method="nope"))
+    assert bad.kind == "error" and "choose one of" in bad.message
+    sour = handlers.recommend(
+        service, picks_of(service, FAMILY, "dislike"), (), Controls(method="item_knn")
+    )
+    assert not sour.ok and "like" in sour.message
+
+
+def test_controls_coerce_widget_values():
+    c = Controls.coerce(
+        "ease", 500.0, "NEW", 2005.0, 1990, ["Drama"], None, "EN (123 movies)", "abc"
+    )
+    assert (c.k, c.era, c.year_from, c.year_to, c.language, c.min_votes) == (
+        50,
+        "new",
+        1990,
+        2005,
+        "en",
+        0,
+    )
+    assert c.genres_in == ("Drama",) and c.genres_out == ()
+    d = Controls.coerce(None, None, "weird", "", "x", language="any")
+    assert (d.method, d.k, d.era, d.year_from, d.year_to, d.language) == (
+        "hybrid",
+        12,
+        "any",
+        None,
+        None,
+        None,
+    )
+    assert d.to_filter().era == "any"
+
+
+def test_thumbs_down_is_stored_and_changes_the_list(service):
+    picks = picks_of(service, FAMILY)
+    controls = Controls(method="item_knn", k=8)
+    first = handlers.recommend(service, picks, (), controls)
+    target = first.items[0]
+    thumbs, again = handlers.give_thumb(
+        service, "sess-1", picks, [], controls, first.shown(), target.index, False
+    )
+    assert thumbs == [{"index": target.index, "label": target.label, "liked": False}]
+    assert again.ok and target.index not in [i.index for i in again.items]
+    assert again.message.startswith("Noted")
+    rows = service.feedback.rows()
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["session"], row["movie"], row["liked"], row["rank"]) == (
+        "sess-1",
+        target.index,
+        False,
+        1,
+    )
+    assert row["verdict"] == "bad" and row["picks"] == FAMILY and row["title"] == target.label
+    assert row["method"] == "item_knn" and row["dataset"] == service.data_name
+    thumbs, _ = handlers.give_thumb(
+        service, "sess-1", picks, thumbs, controls, again.shown(), again.items[0].index, True
+    )
+    assert [t["liked"] for t in thumbs] == [False, True]
+    assert service.feedback.count() == 2
+
+
+# --- escaping ------------------------------------------------------------------------------
+def test_details_escape_every_data_string(service):
+    html = handlers.details(
+        service, {"index": 0, "explanation": "Because <b>you</b> liked it", "rank": 1, "score": 0.5}
+    )
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;you&lt;/b&gt;" in html
+    html = handlers.details(service, {"index": 22})
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<script>" not in handlers.details(service, {"index": 4})  # hostile overview
+    assert "DROP TABLE feedback;--" in handlers.details(service, {"index": 5})
+    assert "&#x27;)" in handlers.details(service, {"index": 5})
+    linked = handlers.details(service, {"index": 7})  # hostile imdb id
+    assert "imdb.com" not in linked and "onmouseover" not in linked
+
+
+def test_views_escape_picks_and_messages(service):
+    picks = picks_of(service, [0, 22, 6])
+    html = picks_html(picks, [{"index": 22, "label": IMG_TITLE, "liked": False}])
+    assert "<script>" not in html and "<img" not in html
+    assert esc(SCRIPT_TITLE) in html and esc(IMG_TITLE) in html
+    assert "<script" not in message_html(f'not found: "{SCRIPT_TITLE}"', "warn")
+    assert message_html("", "info") == ""
+    assert 'class="mr-msg mr-info"' in message_html("x", "made-up-kind")
+    assert "<script>" not in details_html(
+        {
+            "title": SCRIPT_TITLE,
+            "genres": [IMG_TITLE],
+            "cast": [SCRIPT_TITLE],
+            "director": IMG_TITLE,
+        }
+    )
+
+
+# --- script endpoints ----------------------------------------------------------------------
+def test_parse_picks_text_ratings_likes_dislikes(service):
+    picks, notes = api.parse_picks_text(
+        service,
+        "Family Movie 1\r\nFamly Movie 2 = 4.5\n\n-Crime Movie 3\n+Family Movie 4\nFamily Movie 1",
+    )
+    assert [(p["index"], p["feel"]) for p in picks] == [
+        (1, "love"),
+        (2, "4.5"),
+        (25, "dislike"),
+        (4, "like"),
+    ]
+    assert notes == []
+    with pytest.raises(api.PicksError, match="outside 0.5-5"):
+        api.parse_picks_text(service, "Family Movie 1=9")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "x" * 10_000, "🎬\n🍿\n🎥", "'; DROP TABLE feedback; --", SCRIPT_TITLE * 500, "\n" * 5000],
+)
+def test_recommend_api_answers_odd_input_with_a_message(service, text):
+    out = api.recommend_api(service, text, "item_knn", 5)
+    assert set(out) >= {"message", "picks", "results"} and out["message"]
+    if not out["results"]:
+        assert out["message"]
+
+
+def test_recommend_api_and_feedback_api(service):
+    text = "Family Movie 1\nFamily Movie 2=4\nFamily Movie 3"
+    out = api.recommend_api(service, text, "Content", 5)
+    assert len(out["results"]) == 5 and out["method"] == "content"
+    assert [p["index"] for p in out["picks"]] == [1, 2, 3]
+    bad = api.recommend_api(service, text, "nope", 5)
+    assert bad["results"] == [] and "choose one of" in bad["message"]
+    first = api.recommend_api(service, text, "item_knn", 5)["results"][0]["index"]
+    after = api.feedback_api(service, text, "item_knn", 5, first, False, "script-1")
+    assert first not in [r["index"] for r in after["results"]] and len(after["results"]) == 5
+    assert service.feedback.rows()[-1]["session"] == "script-1"
+    assert api.feedback_api(service, text, "item_knn", 5, "x", True, "s")["results"] == []
+    assert api.feedback_api(service, text, "item_knn", 5, 10**6, True, "s")["results"] == []
+    found = api.search_api(service, "crime movie 1")
+    assert found[0]["label"].startswith("Crime Movie 1") and set(found[0]) == {
+        "index",
+        "label",
+        "confidence",
+    }
+
+
+def test_too_many_titles_and_long_text_are_cut_with_a_note(service):
+    text = "\n".join(f"Family Movie {8 + i % 12}" for i in range(80))
+    picks, notes = api.parse_picks_text(service, text)
+    assert len(picks) == 12 and any("first 50" in n for n in notes)
+    _, notes = api.parse_picks_text(service, "Family Movie 1\nFamily Movie 2\n" + " " * 20_000)
+    assert any("10,000 characters" in n for n in notes)
+    out = api.recommend_api(service, "Family Movie 1\n" + "y" * 20_000, "item_knn", 5)
+    assert out["results"] == [] and "not found" in out["message"]
+
+
+# --- other tabs ----------------------------------------------------------------------------
+class FakeResult:
+    meta = {
+        "dataset": "ml-100k",
+        "protocol": "leave-out",
+        "main_metric": "ndcg@10",
+        "date": "2026-01-01",
+    }
+    best = {"ours": "ease"}
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "model": ["popularity", "ease", "<b>x</b>"],
+                "kind": ["ours", "ours", "peer"],
+                "ndcg@10": [0.12, 0.31234567, 0.2],
+                "ndcg@10_low": [0.1, 0.3, 0.15],
+                "ndcg@10_high": [0.14, 0.33, 0.25],
+                "recall@10": [0.1, 0.2, 0.15],
+            }
+        )
+
+
+def test_evaluation_view_with_and_without_results():
+    meta, table, fig, full = evaluation_view([])
+    assert "movierec evaluate" in meta and table.empty and full.empty and fig is None
+    meta, table, fig, full = evaluation_view([FakeResult()], 0)
+    assert "ml-100k" in meta and "best of movierec" in meta
+    assert table["model"].tolist() == ["ease", "<b>x</b>", "popularity"]  # best first
+    assert table["ndcg@10"].iloc[0] == 0.3123 and table["95% CI"].iloc[0] == "0.300 to 0.330"
+    assert "ndcg@10_low" not in table and "ndcg@10_low" in full
+    assert list(fig.data[0].y) == ["popularity", "&lt;b&gt;x&lt;/b&gt;", "ease"]
+    assert list(fig.data[0].error_x.array) == pytest.approx([0.02, 0.05, 0.0176543], abs=1e-6)
+
+
+def test_map_view_reports_problems_as_messages(service, monkeypatch):
+    def broken(progress=None):
+        raise RuntimeError("<boom>")
+
+    monkeypatch.setattr(service, "catalog_map", broken)
+    figure, status = map_view(service, picks_of(service, FAMILY), [])
+    assert figure is None and "&lt;boom&gt;" in status
+
+
+def test_service_loads_each_model_once(app_dataset):
+    service = AppService(dataset=app_dataset, default_method="item_knn")
+    first = service.model("item_knn")
+    assert service.model("Item-KNN") is first and service.is_loaded("item_knn")
+    assert service.is_ready("item_knn") and not service.is_ready("ease")
+    timings = service.warm()
+    assert "warm" in timings and service.index is service.index
+    assert service.search("Family Movie 1") is service.search("Family Movie 1")
+    assert service.brief(1)["title"] == "Family Movie 1" and service.brief(1)["year"] == 1981
+    assert service.genres() and service.languages()[0][0] in ("en", "fr")
