@@ -10,8 +10,9 @@ from __future__ import annotations
 import copy
 import os
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -68,9 +69,10 @@ def train_with_early_stopping(module: torch.nn.Module, epochs: int,
                               train_epoch: Callable[[int], float],
                               validate: Callable[[], float] | None, patience: int,
                               higher_is_better: bool, label: str, metric: str = "loss",
-                              show_progress: bool | None = None) -> History:
+                              show_progress: bool | None = None, min_epochs: int = 0) -> History:
     """Run ``train_epoch`` up to ``epochs`` times, keep the weights of the best validation
-    epoch, stop after ``patience`` epochs without improvement. Shows a rich progress bar."""
+    epoch, stop after ``patience`` epochs without improvement (but not before ``min_epochs``:
+    a ranking metric can sit flat for the first epochs). Shows a rich progress bar."""
     from rich.progress import Progress
 
     history = History(metric=metric)
@@ -96,7 +98,7 @@ def train_with_early_stopping(module: torch.nn.Module, epochs: int,
                     waited += 1
                 bar.update(task, advance=1, description=f"training {label}: loss {loss:.4f}, "
                                                         f"{metric} {value:.4f}")
-                if waited >= patience:
+                if waited >= patience and epoch + 1 >= min_epochs:
                     break
             else:
                 history.best_epoch = epoch
@@ -104,6 +106,31 @@ def train_with_early_stopping(module: torch.nn.Module, epochs: int,
     if best_weights is not None:
         module.load_state_dict(best_weights)
     module.eval()
+    return history
+
+
+def continue_training(module: torch.nn.Module, history: History, epochs: int,
+                      train_epoch: Callable[[int], float], validate: Callable[[], float] | None,
+                      patience: int, higher_is_better: bool, label: str) -> History:
+    """A further training stage (a lower learning rate, other negatives) after
+    `train_with_early_stopping`: its epochs are appended to ``history``, and the module keeps
+    the stage's best weights only if they beat the best validation so far."""
+    before = copy.deepcopy(module.state_dict())
+    best = None
+    if history.validation:
+        best = max(history.validation) if higher_is_better else min(history.validation)
+    stage = train_with_early_stopping(module, epochs, train_epoch, validate, patience,
+                                      higher_is_better, label, history.metric)
+    offset = len(history.train_loss)
+    history.train_loss += stage.train_loss
+    history.validation += stage.validation
+    if best is not None and stage.validation:
+        top = max(stage.validation) if higher_is_better else min(stage.validation)
+        if not (top > best if higher_is_better else top < best):
+            module.load_state_dict(before)
+            module.eval()
+            return history
+    history.best_epoch = offset + stage.best_epoch
     return history
 
 
@@ -120,3 +147,123 @@ def load_module_state(module: torch.nn.Module, state: dict[str, np.ndarray],
     module.load_state_dict(weights)
     module.eval()
     return module
+
+
+# ------------------------------------------------------------------------------------------
+# threads, fold-in and evidence (used by the models that fold a new person in by optimisation)
+# ------------------------------------------------------------------------------------------
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run a block with at most ``n`` torch intra-op threads, then restore the setting.
+
+    These networks are small: more threads buy little and the machine is usually shared.
+    """
+    old = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(n)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def freeze(module: torch.nn.Module) -> torch.nn.Module:
+    """Eval mode and no gradients for the weights: fold-in optimises only a person's vector."""
+    module.eval()
+    for p in module.parameters():
+        p.requires_grad_(False)
+    return module
+
+
+LossTerms = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
+
+
+def fold_in(start: torch.Tensor, outputs: Callable[[torch.Tensor], torch.Tensor], n: int,
+            loss_terms: LossTerms, precision: torch.Tensor, steps: int = 10,
+            tol: float = 1e-4) -> torch.Tensor:
+    """A new person's vector ``z``: minimise ``Σₖ lossₖ(outₖ(z)) + (z - z̄)ᵀΛ(z - z̄)``
+    with the network frozen, from the prior mean ``z̄ = start``.
+
+    ``outputs(rows)`` maps row k of an (n, d) stack of ``z`` to output k (a predicted rating,
+    a score, a score difference); ``loss_terms(out)`` gives (total loss, dloss/dout,
+    d²loss/dout²) per output. Damped Gauss-Newton: ``H = Jᵀdiag(h)J + 2Λ`` from one
+    backward pass per step, step halving when the objective would rise, stopping once a
+    step gains less than ``tol`` (relative). Converges in a handful of steps on these
+    small problems, deterministically.
+    """
+    prior = start.detach()
+    lam = precision.to(prior.dtype)
+    z = prior.clone()
+
+    def objective(vec: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        dz = vec - prior
+        return loss_terms(out)[0] + dz @ lam @ dz
+
+    for _ in range(max(int(steps), 1)):
+        jac, out = row_gradients(outputs, z, n, with_outputs=True)
+        total, g, h = loss_terms(out)
+        dz = z - prior
+        grad = jac.T @ g + 2.0 * lam @ dz
+        hess = (jac.T @ (h[:, None] * jac) if h.dim() == 1 else jac.T @ h @ jac) + 2.0 * lam
+        step = torch.linalg.solve(hess.double(), grad.double()).to(z.dtype)
+        current = total + dz @ lam @ dz
+        size = 1.0
+        for _halving in range(8):
+            trial = z - size * step
+            with torch.no_grad():
+                out_trial = outputs(trial.reshape(1, -1).expand(n, -1))
+            if objective(trial, out_trial) <= current + 1e-7:
+                break
+            size /= 2.0
+        else:
+            break
+        z = trial
+        new = float(objective(z, out_trial))
+        if float(current) - new <= tol * max(abs(new), 1.0):
+            break
+    return z.detach()
+
+
+def row_gradients(fn: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor, n: int,
+                  with_outputs: bool = False):
+    """(n, d): the gradient of output ``k`` of ``fn`` with respect to the person's vector
+    ``z``, for each of ``n`` outputs, where ``fn`` maps row ``k`` of ``z`` repeated n times
+    to output ``k`` (one backward pass instead of n). With ``with_outputs`` also returns
+    the outputs themselves."""
+    rows = z.detach().reshape(1, -1).expand(n, -1).clone().requires_grad_(True)
+    with torch.enable_grad():
+        out = fn(rows)
+        (grad,) = torch.autograd.grad(out.sum(), rows)
+    return (grad, out.detach()) if with_outputs else grad
+
+
+def prior_precision(vectors: np.ndarray, ridge: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, precision) of the training users' vectors: the Gaussian prior a new person's
+    vector is folded in against (``ridge``, relative to the mean variance, keeps the
+    covariance invertible)."""
+    v = np.asarray(vectors, dtype=np.float64)
+    d = v.shape[1]
+    mean = v.mean(axis=0) if len(v) else np.zeros(d)
+    cov = np.atleast_2d(np.cov(v, rowvar=False)) if len(v) > 1 else np.eye(d)
+    scale = float(np.mean(np.diag(cov))) if d else 1.0
+    cov = cov + ridge * max(scale, 1e-12) * np.eye(d)
+    return mean, np.linalg.inv(cov)
+
+
+def pull_contributions(target_grads: torch.Tensor, pick_pulls: torch.Tensor,
+                       precision: torch.Tensor) -> np.ndarray:
+    """(targets x picks) share of each pick in each target's score.
+
+    At the fold-in optimum of ``Σᵢ lossᵢ(z) + (z - z̄)ᵀΛ(z - z̄)`` the person's vector is
+    ``z - z̄ = ½ Λ⁻¹ Σᵢ gᵢ`` with ``gᵢ = -∇lossᵢ`` (the pull of pick i), so to first order
+    a target's score moves by ``∇sⱼᵀ ½Λ⁻¹ gᵢ`` because of pick i: the pick with the largest
+    share is the model's own reason for the recommendation.
+    """
+    solved = torch.linalg.solve(precision.double(), pick_pulls.double().T) / 2.0
+    return (target_grads.double() @ solved).cpu().numpy()
+
+
+def profile_key(profile) -> tuple[bytes, bytes, bytes]:
+    """A hashable summary of what a fold-in reads from a `Profile` (to reuse the last
+    fold-in: `recommend` scores and then explains the same person)."""
+    return (profile.items.tobytes(), profile.effective_ratings().tobytes(),
+            profile.preference().tobytes())
