@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 MOVIEREC_DATA ?= $(wildcard $(abspath ../shared/data))
 export MOVIEREC_DATA
 
-.PHONY: app install install-dev test test-fast bench clean
+.PHONY: app install install-dev test test-fast bench evaluate report clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +17,13 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[app]"
 
 install-dev: $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[app,embeddings,dev]"
+	$(BIN)/pip install --quiet -e ".[app,embeddings,neural,peers,dev]"
 
-# Sets everything up and shows recommendations on the default data (The Movies Dataset).
+# Sets everything up and serves the app on the default data (The Movies Dataset):
+# prepares the data and warms the default model first, then open http://127.0.0.1:7860
 app: install
 	$(BIN)/movierec prepare
-	$(BIN)/movierec recommend "Toy Story" "Finding Nemo" "Up" --method hybrid -k 10
+	$(BIN)/movierec serve
 
 test: install-dev
 	$(BIN)/python -m pytest -q
@@ -33,6 +34,13 @@ test-fast: install-dev
 bench: install-dev
 	$(BIN)/python benchmarks/bench_data.py
 	$(BIN)/python benchmarks/bench_models.py
+
+# The full evaluation (every model and peer, ML-100k and The Movies Dataset) and the report.
+evaluate: install-dev
+	$(BIN)/movierec report --run
+
+report: install-dev
+	$(BIN)/movierec report
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

@@ -143,3 +143,7 @@ def search(
 
 # Commands defined in other modules register themselves on `app` when imported.
 from movierec.cli import model_commands  # noqa: E402,F401
+from movierec.cli import evaluate_commands  # noqa: E402,F401
+from movierec.cli import app_tools  # noqa: E402,F401
+from movierec.cli import app_commands  # noqa: E402,F401
+from movierec.cli import report_commands  # noqa: E402,F401

@@ -1,0 +1,172 @@
+"""`movierec evaluate`: our models and the peers on the same splits, one table, saved results."""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
+from rich.table import Table
+
+from movierec.cli import render
+from movierec.cli.main import DataDirOpt, DataOpt, JsonOpt, app, fail, open_dataset
+
+PROTOCOL_HELP = ("ratings (RMSE/MAE; ML-100k u1..u5, else k-fold), heldout-users (new people "
+                 "folded in from their picks), per-user (random 20% of each person held out) or "
+                 "temporal (each person's last 20%).")
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator:
+    """A bar over the whole run (on stderr, so --json stays clean): 'fitting als on u2 (2/5)'."""
+    if not enabled:
+        yield None
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                  console=render.err, transient=True) as bar:
+        task = bar.add_task("starting", total=1.0)
+
+        def say(message: str, fraction: float) -> None:
+            bar.update(task, description=message, completed=min(1.0, max(0.0, fraction)))
+
+        yield say
+
+
+def _cell(row: dict, metric: str, digits: int = 3) -> str:
+    value = row.get(metric)
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "-"
+    low, high = row.get(f"{metric}_low"), row.get(f"{metric}_high")
+    if all(isinstance(v, float) and math.isfinite(v) for v in (low, high)):
+        return f"{value:.{digits}f} ±{(high - low) / 2:.{digits}f}"
+    return f"{value:.{digits}f}"
+
+
+def _number(value, fmt: str) -> str:
+    return format(value, fmt) if isinstance(value, (int, float)) and math.isfinite(value) else "-"
+
+
+def results_table(result) -> Table:
+    """One rich table: main metrics ± CI half-width, fit time and latency; failed models
+    last (their errors are printed under the table by `comparison_lines`)."""
+    meta = result.meta
+    k = meta.get("k", 10)
+    ratings = meta.get("protocol") == "ratings"
+    metrics = (["rmse", "mae"] if ratings else
+               [f"ndcg@{k}", f"recall@{k}", f"precision@{k}", f"hit@{k}", "mrr",
+                f"coverage@{k}", f"diversity@{k}", f"novelty@{k}"])
+    main = result.main_metric
+
+    def rank(row: dict) -> tuple[bool, float]:   # best first, unmeasured last
+        value = row.get(main)
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
+            return True, 0.0
+        return False, value if ratings else -value
+
+    rows = sorted((r for r in result.rows if r.get("status") == "ok"), key=rank)
+    rows += [r for r in result.rows if r.get("status") != "ok"]
+    tested = (f"{meta.get('ratings') or 0:,} test ratings" if ratings
+              else f"{meta.get('people', 0):,} people")
+    title = (f"{meta.get('dataset')}: {meta.get('tag')}, {len(meta.get('splits', []))} split(s), "
+             f"{tested}, 95% bootstrap CI")
+    table = Table(title=title)
+    table.add_column("model")
+    for name in metrics:
+        table.add_column(name, justify="right")
+    table.add_column("fit s", justify="right")
+    table.add_column("p50 ms", justify="right")
+    table.add_column("p99 ms", justify="right")
+    for r in rows:
+        name = r["model"] if r.get("kind") == "ours" else f"[cyan]{r['model']}[/]"
+        if r.get("status") != "ok":
+            table.add_row(name, "[red]failed[/]", *[""] * (len(metrics) + 2))
+            continue
+        table.add_row(name, *[_cell(r, m, 4 if ratings else 3) for m in metrics],
+                      _number(r.get("fit_seconds"), ".1f"), _number(r.get("latency_p50_ms"), ".1f"),
+                      _number(r.get("latency_p99_ms"), ".1f"))
+    return table
+
+
+def comparison_lines(result) -> list[str]:
+    """Why models failed, the best of ours and the best peer, and the paired test, in words."""
+    best, comp = result.best, result.comparison
+    metric = best.get("metric", result.main_metric)
+    lines = [f"[red]{escape(r['model'])} failed:[/] {escape(str(r.get('error')))}"
+             for r in result.rows if r.get("status") != "ok"]
+    if best.get("ours"):
+        lines.append(f"best of our models by {metric}: [bold]{best['ours']}[/]"
+                     + (f"; best peer: [cyan]{best['peer']}[/]" if best.get("peer") else ""))
+    if comp:
+        unit = "per-person MSE" if comp["paired_on"] == "mse" else comp["paired_on"]
+        verdict = "significant" if comp["p_value"] < 0.05 else "not significant"
+        lines.append(
+            f"{comp['ours']} vs {comp['peer']}: {metric} {comp['ours_value']:.4f} vs "
+            f"{comp['peer_value']:.4f} (x{comp['ratio']:.2f}); paired difference in {unit} "
+            f"{comp['diff']:+.4f} [{comp['low']:+.4f}, {comp['high']:+.4f}], "
+            f"p={comp['p_value']:.3g} "
+            f"over {comp['people']:,} {'person-folds' if comp['paired_on'] == 'mse' else 'people'} "
+            f"({verdict}; CIs {'overlap' if comp['ci_overlap'] else 'do not overlap'})")
+    return lines
+
+
+@app.command()
+def evaluate(
+    data: str = DataOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+    protocol: str = typer.Option("heldout-users", "--protocol", "-p", help=PROTOCOL_HELP),
+    picks: int = typer.Option(3, "--picks", help="Liked movies each held-out person names."),
+    fold_in: Optional[float] = typer.Option(None, "--fold-in", help="Instead of --picks: the "
+                                            "share of each held-out person's liked movies "
+                                            "folded in, e.g. 0.8."),
+    models: str = typer.Option("all", "--models", "-m", help="'all' or comma-separated names."),
+    peers: str = typer.Option("all", "--peers", help="'all', 'none' or comma-separated peer names "
+                              "(implicit-als, implicit-bpr, popular, random, surprise-svd, "
+                              "surprise-svdpp, surprise-knnbaseline)."),
+    k: int = typer.Option(10, "-k", "--top", help="List length the headline metrics use."),
+    folds: Optional[int] = typer.Option(None, "--folds", help="ratings: k-fold count (default 5; "
+                                        "ML-100k uses u1..u5); heldout-users: test everyone over "
+                                        "this many splits (default: one split of 20% of people)."),
+    max_users: Optional[int] = typer.Option(None, "--max-users",
+                                            help="Evaluate at most this many people."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the splits and the bootstrap."),
+    refit: bool = typer.Option(False, "--refit", help="Fit every model afresh and save no fits "
+                               "(by default a fit on exactly the same training data, saved by an "
+                               "earlier run under MOVIEREC_HOME/models, is reused)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Result folder (default: "
+                                       "MOVIEREC_HOME/evaluations/DATASET-PROTOCOL)."),
+    as_json: bool = JsonOpt,
+):
+    """Evaluate recommenders honestly: same splits, same recommend() as the app, CIs, peers."""
+    from movierec.evaluation.runner import PROTOCOLS, protocol_tag, run_evaluation
+    from movierec.paths import evaluations_dir
+
+    if protocol not in PROTOCOLS:
+        fail(f"unknown protocol {protocol!r}; choose one of: {', '.join(PROTOCOLS)}")
+    if k < 1 or picks < 1 or (max_users is not None and max_users < 1):
+        fail("-k, --picks and --max-users must be at least 1")
+    dataset = open_dataset(data, data_dir, quiet=as_json)
+    try:
+        with _progress(not as_json) as say:
+            result = run_evaluation(dataset, protocol, models, peers, picks, fold_in, k, folds,
+                                    max_users, seed, say, reuse_fits=not refit)
+    except (KeyError, ValueError) as exc:
+        fail(str(exc.args[0]) if exc.args else str(exc))
+    folder = out or evaluations_dir() / f"{dataset.name}-{protocol_tag(protocol, picks, fold_in)}"
+    result.write(folder)
+    if as_json:
+        body = result.to_json()
+        body["folder"] = str(folder)
+        render.print_json(body)
+        return
+    render.console.print(results_table(result))
+    for line in comparison_lines(result):
+        render.console.print(line, highlight=False)
+    for note in result.meta.get("notes", []):
+        render.err.print(f"[yellow]note:[/] {note}", highlight=False)
+    render.console.print(f"[dim]{result.meta['seconds']:.0f} s; results in {folder}[/]",
+                         highlight=False)
