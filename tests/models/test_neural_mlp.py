@@ -4,6 +4,8 @@ linear toy, fold-in behaviour on the block data, persistence of weights and hist
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -118,8 +120,16 @@ def test_fold_in_follows_the_profile_ratings(model, blocks):
     fan = Profile(np.r_[fam[:3], crime[:2]], np.array([5, 4.5, 5, 1, 1.5], np.float32))
     pred = model.predict_profile(fan)
     assert pred[fam[3:]].mean() - pred[crime[2:]].mean() > 1.0
-    scores = model.score(fan)
-    assert np.isnan(scores[cold]).all()                # nobody rated them: cannot score
+    taste = model.score(fan)                           # default: ranked by taste similarity
+    assert taste[fam[3:]].mean() > taste[crime[2:]].mean()
+    assert np.isnan(taste[cold]).all()                 # nobody rated them: cannot score
+    default = model.config
+    model.config = replace(default, rank_by="rating")  # ranked by predicted stars
+    try:
+        scores = model.score(fan)
+    finally:
+        model.config = default
+    assert np.isnan(scores[cold]).all()
     assert np.isfinite(pred[cold]).all()               # but predict always answers
     np.testing.assert_allclose(np.clip(scores[~cold], *model._scale), pred[~cold], rtol=1e-5)
     lo, hi = model._scale

@@ -47,6 +47,7 @@ import torch
 from movierec.data.dataset import Dataset
 from movierec.models.base import ModelConfig, RatingModel
 from movierec.models.explain import shared_traits
+from movierec.models.latent_taste import LatentTaste, check_ranking
 from movierec.models.knn import rated_columns
 from movierec.models.neural.common import (
     History, continue_training, fold_in, freeze, load_module_state, module_state,
@@ -81,6 +82,8 @@ class MLPConfig(ModelConfig):
     fold_steps: int = 10             # Gauss-Newton steps to fold a new person in
     fold_prior: float = 1.0          # multiplies the prior precision of a new person's vector
     threads: int = 1                 # torch threads: small nets gain nothing from more
+    rank_by: str = "taste"           # top-N order: "taste" (movie embeddings) or "rating"
+    taste_shrink: float = 20.0       # see movierec.models.latent_taste
 
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -109,6 +112,7 @@ class EmbeddingMLP(RatingModel):
 
     # --- fit -------------------------------------------------------------------------------
     def _fit(self, dataset: Dataset) -> None:
+        check_ranking(self.config.rank_by)
         cfg = self.config
         if cfg.factors < 1 or cfg.epochs < 1 or not 0.0 <= cfg.validation < 1.0:
             raise ValueError("mlp needs factors >= 1, epochs >= 1 and 0 <= validation < 1")
@@ -208,6 +212,9 @@ class EmbeddingMLP(RatingModel):
             self._q_mean = self._q.mean(0, keepdim=True) if len(self._q) else \
                 torch.zeros(1, self.config.factors, device=dev)
             self._b_mean = self._b.mean().reshape(1) if len(self._b) else torch.zeros(1, device=dev)
+            counts = self._need().ratings.counts_per_movie()[self._rated]
+            self._taste = LatentTaste.from_factors(self._q.double().cpu().numpy(), counts,
+                                                   self.config.taste_shrink)
 
     # --- fold-in -----------------------------------------------------------------------------
     def _split(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -270,9 +277,17 @@ class EmbeddingMLP(RatingModel):
 
     # --- the Recommender / RatingModel interface ------------------------------------------------
     def score(self, profile: Profile) -> np.ndarray:
+        """Predicted stars rank acclaimed films first for everyone who names a few loved
+        ones; by default a top-N list ranks by similarity of the movie embeddings instead
+        (as svd does, `movierec.models.latent_taste`), and explanations quote the stars."""
         dataset = self._need()
-        z, _, _ = self._fold(profile)
         scores = np.full(len(dataset.catalog), np.nan, dtype=np.float32)
+        rows = self._row[profile.items]
+        weights = profile.preference()[rows >= 0]
+        if self.config.rank_by == "taste" and (weights > 0).any():
+            scores[self._rated] = self._taste.scores(rows[rows >= 0], weights)
+            return scores
+        z, _, _ = self._fold(profile)
         n = len(self._rated)
         with torch.no_grad(), torch_threads(self.config.threads):
             pred = self._rows_of(z.reshape(1, -1).expand(n, -1), np.arange(n))
@@ -326,9 +341,11 @@ class EmbeddingMLP(RatingModel):
         picks, contrib = self.contributions(profile, items)
         liked = np.isin(picks, profile.positives)
         lo, hi = self._scale
+        stars = self.predict_profile(profile, np.asarray(items, np.int64)) \
+            if self.config.rank_by == "taste" else np.asarray(scores)[np.asarray(items, np.int64)]
         reasons = []
         for row, item in enumerate(items):
-            text = f"Predicted {min(max(float(scores[item]), lo), hi):.1f}/5 for you"
+            text = f"Predicted {min(max(float(stars[row]), lo), hi):.1f}/5 for you"
             c = np.where(liked, contrib[row], np.nan)
             if len(picks) and np.isfinite(c).any() and np.nanmax(c) > 0:
                 pick = int(picks[int(np.nanargmax(c))])
