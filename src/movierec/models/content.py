@@ -17,14 +17,13 @@ cannot be scored: their score is NaN.
 from __future__ import annotations
 
 import re
+import functools
 import unicodedata
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from movierec.data.catalog import Catalog, as_list
 from movierec.data.dataset import Dataset
@@ -34,6 +33,16 @@ from movierec.models.persist import pack_sparse, unpack_sparse
 from movierec.models.profile import Profile
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")   # scikit-learn's default token pattern
+
+
+@functools.lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words, imported on first use (sklearn is slow to import)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
@@ -75,7 +84,8 @@ def word_tokens(text: str | None) -> list[str]:
     """Ordinary words of free text, lower-cased, English stop words and 1-letter words dropped."""
     if not text:
         return []
-    return [w for w in _WORD.findall(str(text).lower()) if w not in ENGLISH_STOP_WORDS]
+    stop = _stop_words()
+    return [w for w in _WORD.findall(str(text).lower()) if w not in stop]
 
 
 def _one(value) -> str | None:
@@ -126,6 +136,9 @@ def tfidf_matrix(soups: list[list[str]], config: ContentConfig) -> tuple[sp.csr_
     # Tiny catalogs (tests, a handful of movies) can't afford document-frequency pruning.
     min_df = config.min_df if non_empty >= 4 * max(config.min_df, 1) else 1
     max_df = config.max_df if non_empty >= 20 else 1.0
+    from sklearn.feature_extraction.text import TfidfVectorizer   # only to fit: keeps the app's
+    from sklearn.preprocessing import normalize                   # start-up free of sklearn
+
     vectorizer = TfidfVectorizer(analyzer=_identity, min_df=min_df, max_df=max_df,
                                  sublinear_tf=config.sublinear_tf, dtype=np.float32)
     try:
