@@ -235,7 +235,8 @@ def _results_section(inputs: ReportInputs, figs: Path) -> list[str]:
     rows = [[t.name, {True: "met", False: "**missed**", None: "not judged"}[t.met], t.detail]
             for t in check_targets(inputs.results)]
     out += [_table(["target", "result", "measured"], rows), "",
-            "A missed target is reported as measured; the discussion under each table says why.", ""]
+            "Each verdict is computed from the tables above by `movierec.evaluation.suite`; a "
+            "target the numbers do not support is shown as missed, with what was measured.", ""]
     return out
 
 
