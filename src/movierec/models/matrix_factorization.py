@@ -181,7 +181,15 @@ def _closest_reason(dataset: Dataset, item: int, pred: float, lo: float, hi: flo
 # SVD: biased matrix factorisation
 # ------------------------------------------------------------------------------------------
 class _TasteRanking:
-    """``score`` by latent taste similarity (see `movierec.models.latent_taste`)."""
+    """``score`` by latent taste similarity (see `movierec.models.latent_taste`), or by the
+    predicted stars a subclass gives in ``_rating_scores`` (one per rated movie)."""
+
+    @single_threaded
+    def score(self, profile: Profile) -> np.ndarray:
+        scores = np.full(len(self._need().catalog), np.nan, dtype=np.float32)
+        taste = self._taste_scores(profile)
+        scores[self._rated] = taste if taste is not None else self._rating_scores(profile)
+        return scores
 
     def _taste_scores(self, profile: Profile) -> np.ndarray | None:
         """Similarity of every rated movie to the picks, or None to rank by predicted stars
@@ -411,17 +419,9 @@ class SVDRecommender(_TasteRanking, _ArrayState, RatingModel):
                        self._unrated_emb[None, :])
         return self._mu + np.einsum("nk,nk->n", emb.astype(np.float64), z)
 
-    @single_threaded
-    def score(self, profile: Profile) -> np.ndarray:
-        dataset = self._need()
-        scores = np.full(len(dataset.catalog), np.nan, dtype=np.float32)
-        taste = self._taste_scores(profile)
-        if taste is not None:
-            scores[self._rated] = taste
-            return scores
+    def _rating_scores(self, profile: Profile) -> np.ndarray:
         z = self.user_embedding(profile).astype(np.float32)
-        scores[self._rated] = self._mu + self._item_emb @ z
-        return scores
+        return self._mu + self._item_emb @ z
 
     @single_threaded
     def predict(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
@@ -561,17 +561,8 @@ class NMFRecommender(_TasteRanking, _ArrayState, RatingModel):
         x, _ = nnls(a, b)
         return x
 
-    @single_threaded
-    def score(self, profile: Profile) -> np.ndarray:
-        dataset = self._need()
-        scores = np.full(len(dataset.catalog), np.nan, dtype=np.float32)
-        taste = self._taste_scores(profile)
-        if taste is not None:
-            scores[self._rated] = taste
-            return scores
-        x = self.user_vector(profile).astype(np.float32)
-        scores[self._rated] = self._q @ x
-        return scores
+    def _rating_scores(self, profile: Profile) -> np.ndarray:
+        return self._q @ self.user_vector(profile).astype(np.float32)
 
     def _predict(self, vectors: np.ndarray, movies: np.ndarray) -> np.ndarray:
         rows = self._row[movies]
