@@ -17,7 +17,7 @@ from typing import Callable
 from movierec.evaluation import figures
 from movierec.evaluation import report_text as text
 from movierec.evaluation.results import EvaluationResult
-from movierec.evaluation.suite import STANDARD_RUNS, RunSpec, check_targets, find_result
+from movierec.evaluation.suite import STANDARD_RUNS, check_targets, find_result
 from movierec.models.registry import DESCRIPTIONS, NEURAL, available, model_class
 
 EXAMPLE = {"the-movies-dataset": ["Toy Story", "Finding Nemo", "Up"],
