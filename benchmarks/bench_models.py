@@ -16,17 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+
+from _shared import random_profiles, recommend_latency
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def profiles_for(dataset, n: int, seed: int = 0):
-    from movierec.models.profile import Profile
-
-    rng = np.random.default_rng(seed)
-    rated = np.flatnonzero(dataset.ratings.counts_per_movie() > 0)
-    return [Profile.from_picks(rng.choice(rated, size=3, replace=False)) for _ in range(n)]
 
 
 def bench(name: str, dataset, profiles, folder: Path) -> dict:
@@ -39,15 +32,8 @@ def bench(name: str, dataset, profiles, folder: Path) -> dict:
     fit_s = time.perf_counter() - t0
     saved = save_model(model, folder / name)
     size = sum(p.stat().st_size for p in saved.iterdir())
-    for p in profiles[:20]:
-        model.recommend(p, k=10)
-    times = np.empty(len(profiles))
-    for i, p in enumerate(profiles):
-        t = time.perf_counter()
-        model.recommend(p, k=10)
-        times[i] = time.perf_counter() - t
-    return {"model": name, "fit_s": fit_s, "size_mb": size / 1e6,
-            "p50_ms": float(np.percentile(times, 50) * 1e3), "p99_ms": float(np.percentile(times, 99) * 1e3)}
+    p50, p99 = recommend_latency(model, profiles)
+    return {"model": name, "fit_s": fit_s, "size_mb": size / 1e6, "p50_ms": p50, "p99_ms": p99}
 
 
 def main() -> None:
@@ -64,7 +50,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="movierec-bench-models-") as tmp:
         for ds_name in args.datasets.split(","):
             dataset = load_dataset(ds_name, data_dir=args.data)
-            profiles = profiles_for(dataset, args.profiles)
+            profiles = random_profiles(dataset, args.profiles)
             print(f"\n{ds_name}: {len(dataset.catalog):,} movies, {dataset.ratings.nnz:,} ratings, "
                   f"{len(profiles)} profiles of 3 picks")
             print(f"{'model':<12}{'fit s':>9}{'size MB':>10}{'p50 ms':>9}{'p99 ms':>9}  target")

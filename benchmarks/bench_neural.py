@@ -18,30 +18,17 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import time
 from pathlib import Path
 
 import numpy as np
 
+from _shared import options, random_profiles, recommend_latency
+
 REPO = Path(__file__).resolve().parent.parent
 PUBLISHED = {"rmse": 0.9834, "mae": 0.7804}
 RATING_VARIANTS = (("mlp", {}), ("mlp published", {"preset": "published"}))
-
-
-def options(pairs: list[str]) -> dict[str, dict]:
-    """``model.option=value`` pairs -> {model: {option: value}} (values parsed as literals)."""
-    out: dict[str, dict] = {}
-    for pair in pairs:
-        key, _, raw = pair.partition("=")
-        model, _, opt = key.partition(".")
-        try:
-            value = ast.literal_eval(raw)
-        except (ValueError, SyntaxError):
-            value = raw
-        out.setdefault(model, {})[opt] = value
-    return out
 
 
 def fit(name: str, dataset, opts: dict):
@@ -82,14 +69,6 @@ def rating_accuracy(dataset, folds: list[int], variants, console) -> None:
     console.print(table)
 
 
-def random_profiles(dataset, n: int, seed: int = 0):
-    from movierec.models.profile import Profile
-
-    rng = np.random.default_rng(seed)
-    rated = np.flatnonzero(dataset.ratings.counts_per_movie() > 0)
-    return [Profile.from_picks(rng.choice(rated, size=3, replace=False)) for _ in range(n)]
-
-
 def speed(dataset, names, opts, n_profiles: int, console) -> None:
     from rich.table import Table
 
@@ -99,14 +78,7 @@ def speed(dataset, names, opts, n_profiles: int, console) -> None:
                         "3-pick profiles")
     for name in names:
         model, fit_s = fit(name, dataset, opts.get(name, {}))
-        for p in profiles[:20]:
-            model.recommend(p, k=10)
-        times = np.empty(len(profiles))
-        for i, p in enumerate(profiles):
-            t = time.perf_counter()
-            model.recommend(p, k=10)
-            times[i] = time.perf_counter() - t
-        p50, p99 = np.percentile(times, 50) * 1e3, np.percentile(times, 99) * 1e3
+        p50, p99 = recommend_latency(model, profiles)
         epochs = len(model.history.train_loss)
         table.add_row(name, f"{fit_s:.1f}", str(epochs), f"{p50:.2f}", f"{p99:.2f}")
         console.print(f"{name}: fit {fit_s:.1f}s ({epochs} epochs), recommend p50 {p50:.2f} ms, "

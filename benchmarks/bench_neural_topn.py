@@ -22,12 +22,13 @@ For each dataset:
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import time
 from pathlib import Path
 
 import numpy as np
+
+from _shared import options, random_profiles, recommend_latency
 
 REPO = Path(__file__).resolve().parent.parent
 NEURAL = ("vae", "sasrec", "mlp", "ncf")
@@ -41,28 +42,6 @@ def protocols(dataset, seed: int) -> dict:
             "temporal 20%": temporal(dataset, fraction=0.2, max_cases=500, seed=seed)}
 
 
-def options(pairs: list[str]) -> dict[str, dict]:
-    """``model.option=value`` pairs -> {model: {option: value}} (values parsed as literals)."""
-    out: dict[str, dict] = {}
-    for pair in pairs:
-        key, _, raw = pair.partition("=")
-        model, _, opt = key.partition(".")
-        try:
-            value = ast.literal_eval(raw)
-        except (ValueError, SyntaxError):
-            value = raw
-        out.setdefault(model, {})[opt] = value
-    return out
-
-
-def random_profiles(dataset, n: int, seed: int = 0):
-    from movierec.models.profile import Profile
-
-    rng = np.random.default_rng(seed)
-    rated = np.flatnonzero(dataset.ratings.counts_per_movie() > 0)
-    return [Profile.from_picks(rng.choice(rated, size=3, replace=False)) for _ in range(n)]
-
-
 def speed(name: str, dataset, profiles, opts: dict) -> dict:
     from movierec.models.registry import create
 
@@ -70,17 +49,10 @@ def speed(name: str, dataset, profiles, opts: dict) -> dict:
     t0 = time.perf_counter()
     model.fit(dataset)
     fit_s = time.perf_counter() - t0
-    for p in profiles[:20]:
-        model.recommend(p, k=10)
-    times = np.empty(len(profiles))
-    for i, p in enumerate(profiles):
-        t = time.perf_counter()
-        model.recommend(p, k=10)
-        times[i] = time.perf_counter() - t
+    p50, p99 = recommend_latency(model, profiles)
     history = getattr(model, "history", None)
     return {"fit_s": fit_s, "epochs": len(history.train_loss) if history is not None else 0,
-            "p50_ms": float(np.percentile(times, 50) * 1e3),
-            "p99_ms": float(np.percentile(times, 99) * 1e3)}
+            "p50_ms": p50, "p99_ms": p99}
 
 
 def ndcg_per_case(model, split) -> np.ndarray:

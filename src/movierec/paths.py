@@ -24,37 +24,33 @@ def movierec_home() -> Path:
     return path
 
 
-def downloads_dir() -> Path:
-    """Where `movierec download` puts raw files."""
-    path = movierec_home() / "raw"
+def _subdir(name: str) -> Path:
+    path = movierec_home() / name
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def downloads_dir() -> Path:
+    """Where `movierec download` puts raw files."""
+    return _subdir("raw")
 
 
 def prepared_dir() -> Path:
-    path = movierec_home() / "prepared"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _subdir("prepared")
 
 
 def models_dir() -> Path:
-    path = movierec_home() / "models"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _subdir("models")
 
 
 def evaluations_dir() -> Path:
     """Where `movierec evaluate` writes results by default (one folder per dataset/protocol)."""
-    path = movierec_home() / "evaluations"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _subdir("evaluations")
 
 
 def app_dir() -> Path:
     """App state: the feedback database, poster cache, map projections."""
-    path = movierec_home() / "app"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _subdir("app")
 
 
 def raw_search_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:

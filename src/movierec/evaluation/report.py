@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -141,7 +141,6 @@ def _methods_section(inputs: ReportInputs, figs: Path) -> list[str]:
             cfg = model_class(name).Config()
         except Exception:  # noqa: BLE001 - optional extra missing
             continue
-        from dataclasses import asdict
         crow.append([f"`{name}`", ", ".join(f"{k}={v}" for k, v in asdict(cfg).items())])
     out += [_table(["method", "config"], crow), ""]
     out += ["### Choices made at fit time", ""]

@@ -267,3 +267,29 @@ def profile_key(profile) -> tuple[bytes, bytes, bytes]:
     fold-in: `recommend` scores and then explains the same person)."""
     return (profile.items.tobytes(), profile.effective_ratings().tobytes(),
             profile.preference().tobytes())
+
+
+class KeptMoviesNet:
+    """Save and restore for a torch recommender over a subset of the catalog (``self.kept``):
+    the subset, the weights and the training curves. A subclass builds its net in
+    ``_build(kept, n_catalog)``, names its validation metric in ``_history_metric()`` and may
+    cache what scoring needs in ``_finish()``."""
+
+    def _build(self, kept: np.ndarray, n_catalog: int) -> None:
+        raise NotImplementedError
+
+    def _history_metric(self) -> str:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        """Called once the weights are in place (after fitting or loading)."""
+
+    def state(self) -> dict[str, np.ndarray]:
+        self._need()
+        return {"kept": self.kept, **module_state(self.net), **self.history.as_state()}
+
+    def _restore(self, state: dict[str, np.ndarray], dataset) -> None:
+        self._build(state["kept"], len(dataset.catalog))
+        load_module_state(self.net, state)
+        self.history = History.from_state(state, metric=self._history_metric())
+        self._finish()

@@ -33,9 +33,8 @@ import numpy as np
 from movierec.data.dataset import Dataset
 from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
-from movierec.models.neural.common import (History, load_module_state, module_state, seed_all,
-                                           torch, torch_device, torch_threads,
-                                           train_with_early_stopping)
+from movierec.models.neural.common import (KeptMoviesNet, seed_all, torch, torch_device,
+                                           torch_threads, train_with_early_stopping)
 from movierec.models.neural.vae import liked_mask, most_liked
 from movierec.models.profile import Profile
 
@@ -161,7 +160,7 @@ def windows(seqs: list[np.ndarray], max_len: int) -> np.ndarray:
     return np.array(out, dtype=np.int64).reshape(-1, max_len + 1)
 
 
-class SASRec(Recommender):
+class SASRec(KeptMoviesNet, Recommender):
     """Self-attentive sequential recommender: the picks, in order, predict the next love.
 
     It answers "what next?", not "what else?": on ML-100k (`benchmarks/bench_neural_topn.py`)
@@ -312,14 +311,8 @@ class SASRec(Recommender):
         return reasons
 
     # --- persistence -----------------------------------------------------------------------
-    def state(self) -> dict[str, np.ndarray]:
-        self._need()
-        return {"kept": self.kept, **module_state(self.net), **self.history.as_state()}
-
-    def _restore(self, state: dict[str, np.ndarray], dataset: Dataset) -> None:
-        self._build(state["kept"], len(dataset.catalog))
-        load_module_state(self.net, state)
-        self.history = History.from_state(state, metric=METRIC)
+    def _history_metric(self) -> str:
+        return METRIC
 
 
 def next_movie_loss(net: SASNet, hidden: torch.Tensor, target: torch.Tensor, negatives: int,

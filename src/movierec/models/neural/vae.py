@@ -40,9 +40,8 @@ import scipy.sparse as sp
 from movierec.data.dataset import Dataset
 from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
-from movierec.models.neural.common import (History, load_module_state, module_state, seed_all,
-                                           torch, torch_device, torch_threads,
-                                           train_with_early_stopping)
+from movierec.models.neural.common import (KeptMoviesNet, seed_all, torch, torch_device,
+                                           torch_threads, train_with_early_stopping)
 from movierec.models.profile import LIKE, Profile
 
 METRIC = "ndcg@{k}"
@@ -185,7 +184,7 @@ def split_validation(bags: sp.csr_matrix, share_users: float, share_items: float
     return keep, hidden, rows
 
 
-class MultVAE(Recommender):
+class MultVAE(KeptMoviesNet, Recommender):
     """Variational autoencoder over liked movies; a new person's picks are its input.
 
     Tuning (ML-100k, `heldout_users` with split seed 1 so that the reported seed-0 numbers
@@ -267,7 +266,7 @@ class MultVAE(Recommender):
         with torch_threads(cfg.threads):
             self.history = train_with_early_stopping(
                 average, cfg.epochs, train_epoch, validate if len(val_rows) else None, cfg.patience,
-                higher_is_better=True, label="Mult-VAE", metric=METRIC.format(k=cfg.val_k))
+                higher_is_better=True, label="Mult-VAE", metric=self._history_metric())
         self._finish()
 
     def _build(self, kept: np.ndarray, n_catalog: int) -> None:
@@ -339,12 +338,5 @@ class MultVAE(Recommender):
         return reasons
 
     # --- persistence -----------------------------------------------------------------------
-    def state(self) -> dict[str, np.ndarray]:
-        self._need()
-        return {"kept": self.kept, **module_state(self.net), **self.history.as_state()}
-
-    def _restore(self, state: dict[str, np.ndarray], dataset: Dataset) -> None:
-        self._build(state["kept"], len(dataset.catalog))
-        load_module_state(self.net, state)
-        self.history = History.from_state(state, metric=METRIC.format(k=self.config.val_k))
-        self._finish()
+    def _history_metric(self) -> str:
+        return METRIC.format(k=self.config.val_k)

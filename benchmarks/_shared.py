@@ -1,0 +1,44 @@
+"""What the model benchmarks share: random 3-pick profiles, ``model.option=value`` parsing,
+and recommend() latency measured the same way everywhere."""
+
+from __future__ import annotations
+
+import ast
+import time
+
+import numpy as np
+
+
+def random_profiles(dataset, n: int, seed: int = 0):
+    """``n`` profiles of 3 random picks among movies that have ratings."""
+    from movierec.models.profile import Profile
+
+    rng = np.random.default_rng(seed)
+    rated = np.flatnonzero(dataset.ratings.counts_per_movie() > 0)
+    return [Profile.from_picks(rng.choice(rated, size=3, replace=False)) for _ in range(n)]
+
+
+def options(pairs: list[str]) -> dict[str, dict]:
+    """``model.option=value`` pairs -> {model: {option: value}} (values parsed as literals)."""
+    out: dict[str, dict] = {}
+    for pair in pairs:
+        key, _, raw = pair.partition("=")
+        model, _, opt = key.partition(".")
+        try:
+            value = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            value = raw
+        out.setdefault(model, {})[opt] = value
+    return out
+
+
+def recommend_latency(model, profiles, warmup: int = 20) -> tuple[float, float]:
+    """(p50, p99) milliseconds of ``recommend(profile, k=10)`` after ``warmup`` untimed calls."""
+    for p in profiles[:warmup]:
+        model.recommend(p, k=10)
+    times = np.empty(len(profiles))
+    for i, p in enumerate(profiles):
+        t = time.perf_counter()
+        model.recommend(p, k=10)
+        times[i] = time.perf_counter() - t
+    return float(np.percentile(times, 50) * 1e3), float(np.percentile(times, 99) * 1e3)
