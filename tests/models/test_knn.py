@@ -9,7 +9,9 @@ import pytest
 import scipy.sparse as sp
 
 from movierec.models import knn
-from movierec.models.knn import ItemKNN, UserKNN, topk_rows
+from movierec.models.item_knn import ItemKNN
+from movierec.models.knn import topk_rows
+from movierec.models.user_knn import UserKNN
 from movierec.models.persist import load_model, save_model
 from movierec.models.profile import Profile
 from movierec.synthetic import block_dataset, matrix_dataset as make_dataset

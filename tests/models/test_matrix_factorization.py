@@ -9,7 +9,8 @@ import pytest
 import scipy.sparse as sp
 
 from movierec.data.ratings import Ratings
-from movierec.models.matrix_factorization import NMFRecommender, SVDRecommender
+from movierec.models.nmf import NMFRecommender
+from movierec.models.svd import SVDRecommender
 from movierec.models.persist import load_model, save_model
 from movierec.models.profile import Profile
 from movierec.synthetic import block_dataset

@@ -1,0 +1,106 @@
+"""Item-item neighbours (`item_knn`): movies rated like your picks.
+
+Every rated movie keeps its ``neighbours`` most similar movies (shrunk cosine over the
+people who rated both) in one sparse movies x movies matrix ``S``; a new person's score is
+``x @ S`` with ``x`` their signed preference over their picks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from movierec.data.dataset import Dataset
+from movierec.models import explain as ex
+from movierec.models.base import ModelConfig, Recommender
+from movierec.models.persist import pack_sparse, unpack_sparse
+from movierec.models.profile import Profile
+from movierec.models.knn import (binary, centre, contributions, expand, finish, fold_in,
+                                 normalise_columns, picks, popularity_tie_break, rated_columns,
+                                 topk_rows)
+
+
+@dataclass(frozen=True)
+class ItemKNNConfig(ModelConfig):
+    neighbours: int = 100      # kept per movie (its most similar movies)
+    shrink: float = 10.0       # sim * n_common / (n_common + shrink)
+    min_support: int = 1       # fewer people in common than this -> not neighbours
+    centering: str = "none"    # "none" (raw cosine), "user" (adjusted cosine) or "item"
+
+
+class ItemKNN(Recommender):
+    """Item-item neighbours: movies rated like your picks.
+
+    ``S[i, j]`` = cosine of the rating columns of movies ``i`` and ``j`` times
+    ``n_common / (n_common + shrink)`` (``n_common`` = people who rated both), keeping for
+    each movie ``j`` only its ``neighbours`` largest positive similarities. A person's score
+    is ``sum_i pref_i * S[i, j]`` over their picks (dislikes count negatively), which favours
+    movies close to *several* picks.
+
+    Raw (uncentred) cosine is the default because it evaluates best. On ML-100k with 20% of
+    users held out and folded in (recall@10 = hits / min(10, #loved held-out movies), and
+    nDCG@10; from half their ratings | from 3 loved picks): raw 0.428/0.449 | 0.417/0.442, user-centred
+    ("adjusted") 0.376/0.404 | 0.353/0.364, item-centred 0.341/0.364 | 0.288/0.307;
+    popularity alone 0.273 | 0.329. Raw cosine on 0.5..5 stars is dominated by *who rated
+    both* -- the overlap of audiences, which is what predicts what someone will watch and
+    love. Centring removes that overlap signal and leaves the sign of small deviations from
+    a mean, so two movies everyone likes (both above every mean) can look unrelated, and
+    rarely co-rated pairs get noisy +-1 cosines. Shrinkage 10 and 100 neighbours (the
+    defaults) are near the best; 200 neighbours helps the 3-pick case a little (0.460).
+    """
+
+    name = "item_knn"
+    Config = ItemKNNConfig
+
+    def _fit(self, dataset: Dataset) -> None:
+        cfg = self.config
+        X = dataset.ratings.matrix.tocsr()
+        n = X.shape[1]
+        rated = rated_columns(X)
+        Xr = X[:, rated]
+        values, _ = centre(Xr, cfg.centering)
+        Xn = normalise_columns(values)
+        XnT = Xn.T.tocsr()
+        B = binary(Xr)
+        BT = B.T.tocsr()
+        shrink, support = float(cfg.shrink), int(cfg.min_support)
+
+        def block(start: int, stop: int) -> sp.csr_matrix:
+            num = XnT[start:stop] @ Xn                 # cosine (sparse: co-rated pairs only)
+            if shrink <= 0 and support <= 1:
+                return num
+            co = BT[start:stop] @ B                    # people who rated both
+            factor = co.astype(np.float32)
+            factor.data = factor.data / (factor.data + np.float32(shrink)) if shrink > 0 \
+                else np.ones_like(factor.data)
+            if support > 1:
+                factor.data[co.data < support] = 0.0
+            return num.multiply(factor).tocsr()
+
+        # rows = target movie j, columns = its neighbours i; transposed into S[i, j] so that
+        # the rows of a person's picks are what scoring reads.
+        per_target = topk_rows(block, len(rated), len(rated), cfg.neighbours)
+        self._set(expand(per_target.T.tocsr(), rated, n), X)
+
+    def _set(self, sim: sp.csr_matrix, X: sp.csr_matrix) -> None:
+        self.similarity = sim.tocsr()
+        self._scorable = np.bincount(X.indices, minlength=X.shape[1]) > 0
+        self._tie = popularity_tie_break(X)
+
+    def score(self, profile: Profile) -> np.ndarray:
+        items, pref = picks(profile)
+        return finish(fold_in(self.similarity, items, pref), self._scorable, self._tie)
+
+    def explain(self, profile: Profile, items: np.ndarray, scores: np.ndarray) -> list[str]:
+        picked, pref = picks(profile)
+        contrib = contributions(self.similarity, picked, pref, items)
+        return ex.explain_by_contribution(self._need().catalog, items, picked, contrib,
+                                          "similarity")
+
+    def state(self) -> dict[str, np.ndarray]:
+        return pack_sparse("similarity", self.similarity)
+
+    def _restore(self, state: dict[str, np.ndarray], dataset: Dataset) -> None:
+        self._set(unpack_sparse("similarity", state), dataset.ratings.matrix)

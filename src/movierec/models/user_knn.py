@@ -1,0 +1,200 @@
+"""User-user neighbours (`user_knn`): what the people who loved your picks loved.
+
+The training users who rated the person's picks the way the person did are their
+neighbours; a movie's score is how many of them loved it, and how much more often than
+everyone else did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from movierec.data.dataset import Dataset
+from movierec.models import explain as ex
+from movierec.models.base import ModelConfig, Recommender
+from movierec.models.profile import Profile
+from movierec.models.knn import LOVED_AT, binary, centre, finish, picks, popularity_tie_break
+
+
+@dataclass(frozen=True)
+class UserKNNConfig(ModelConfig):
+    neighbours: int = 50       # most similar training users kept
+    shrink: float = 20.0       # sim * n_common / (n_common + shrink), n_common = picks both rated
+    damping: float = 50.0      # added to the sum of |similarity|: movies few neighbours
+                               # rated are pulled towards the person's own mean
+
+
+class UserKNN(Recommender):
+    """User-user neighbours: what people who rated your picks like you did loved.
+
+    Training ratings are centred on each user's mean. A new person's vector is their
+    preference over the picks (``(stars - 3) / 2``, +1 for an unrated favourite, -1 for a
+    dislike), so "centred" means relative to the middle of the scale: someone who names three
+    favourites has no mean of their own to subtract. Similarity to each training user is the
+    cosine over the picks both have rated, times ``n_common / (n_common + shrink)`` so that
+    someone who rated all the picks outranks someone who happened to rate one. The
+    ``neighbours`` most similar (positive) users vote:
+
+        score_j = mean_person + sum_u sim_u (r_uj - mean_u) / (sum_u |sim_u| + damping)
+
+    summed over neighbours who rated ``j``; NaN where none did. With ``damping`` 0 this is
+    the classic weighted mean, which ranks badly: a movie one neighbour gave 5 stars tops the
+    list. A damping well above the typical sum of similarities turns the ranking into the
+    similarity-weighted *sum* of how much more than usual the neighbours liked a movie, which
+    also rewards movies many neighbours loved. On ML-100k (new people folded in from half
+    their ratings | from 3 loved picks; recall@10 on loved held-out movies): damping 0 gives
+    0.02 | 0.01, damping 1 0.17 | 0.25, damping 50 (default, shrink 20) 0.34 | 0.42;
+    popularity alone 0.27 | 0.33.
+    """
+
+    name = "user_knn"
+    Config = UserKNNConfig
+
+    def _fit(self, dataset: Dataset) -> None:
+        X = dataset.ratings.matrix.tocsr().astype(np.float32)
+        _, means = centre(X, "user")
+        self._set(X, means)
+
+    def _set(self, X: sp.csr_matrix, means: np.ndarray) -> None:
+        X = X.tocsr().astype(np.float32)
+        counts = np.diff(X.indptr)
+        centred = X.copy()
+        centred.data = centred.data - np.repeat(means.astype(np.float32), counts)
+        self.means = means.astype(np.float32)
+        # Two views of the centred ratings (stored zeros kept: structure = who rated what):
+        self._centred = centred                 # by person (CSR rows): neighbours' votes
+        self._centred_cols = centred.tocsc()    # by movie (CSC columns): the picks' columns
+        self._scorable = np.bincount(X.indices, minlength=X.shape[1]) > 0
+        self._tie = popularity_tie_break(X)
+
+    def similarities(self, profile: Profile) -> np.ndarray:
+        """Shrunk cosine of the person to every training user, over the picks (users,)."""
+        items, pref = picks(profile)
+        C = self._centred_cols[:, items]                          # users x picks
+        Bp = binary(C)
+        num = np.asarray(C @ pref, dtype=np.float64).ravel()
+        user_norm = np.sqrt(np.asarray(C.multiply(C).sum(axis=1), dtype=np.float64).ravel())
+        person_norm = np.sqrt(np.asarray(Bp @ np.square(pref), dtype=np.float64).ravel())
+        common = np.asarray(Bp.sum(axis=1), dtype=np.float64).ravel()
+        denom = user_norm * person_norm
+        sim = np.zeros(len(num))
+        np.divide(num, denom, out=sim, where=denom > 0)
+        shrink = float(self.config.shrink)
+        if shrink > 0:
+            sim *= common / (common + shrink)
+        return sim
+
+    def neighbours(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
+        """(user rows, similarities) of the person's nearest positive neighbours, best first.
+
+        Empty when nobody overlaps positively with the picks (e.g. every pick is unrated):
+        then every score is NaN and the hybrid falls back to content.
+        """
+        sim = self.similarities(profile)
+        positive = np.flatnonzero(sim > 0)
+        k = min(int(self.config.neighbours), len(positive))
+        vals = sim[positive]
+        if 0 < k < len(positive):
+            part = np.argpartition(-vals, k - 1)[:k]
+            positive, vals = positive[part], vals[part]
+        order = np.lexsort((positive, -vals))
+        return positive[order], vals[order]
+
+    def score(self, profile: Profile) -> np.ndarray:
+        users, sim = self.neighbours(profile)
+        w = sim.astype(np.float32)
+        C = self._centred[users]
+        Bn = binary(C)
+        num = np.asarray(C.T @ w, dtype=np.float64).ravel()
+        den = np.asarray(Bn.T @ np.abs(w), dtype=np.float64).ravel()
+        voted = np.asarray(Bn.sum(axis=0), dtype=np.float64).ravel() > 0
+        mean = float(np.mean(profile.effective_ratings()))
+        raw = mean + num / (den + float(self.config.damping) + 1e-12)
+        return finish(raw, voted & self._scorable, self._tie)
+
+    def explain(self, profile: Profile, items: np.ndarray, scores: np.ndarray) -> list[str]:
+        """'People who loved <pick> gave it 4.4/5 (12 ratings)', from the neighbours' ratings.
+
+        For each recommended movie the pick is the person's loved pick with the most
+        neighbours who loved it (>= 4 stars) and rated the movie (ties: the stronger, then the
+        earlier pick); the number is those neighbours' mean rating of the movie. If no
+        neighbour qualifies, all training users who loved that pick are asked instead.
+        """
+        catalog = self._need().catalog
+        picked, pref = picks(profile)
+        order = np.argsort(-pref, kind="stable")
+        loved_picks = picked[order][pref[order] > 0]
+        users, _ = self.neighbours(profile)
+        stars = self._stars_rows(users)
+        reasons = []
+        near = _evidence(stars[:, loved_picks].toarray(), stars[:, items].toarray(),
+                         binary(stars[:, items]).toarray())
+        everyone = None
+        for row, item in enumerate(items):
+            found = _best(near, row)
+            if found is None:
+                if everyone is None:
+                    cols_p = self._stars_cols(loved_picks)
+                    cols_i = self._stars_cols(items)
+                    everyone = _sparse_evidence(cols_p, cols_i)
+                found = _best(everyone, row)
+            if found is None:
+                given = stars[:, [int(item)]].toarray().ravel()
+                rated = given > 0
+                if rated.any():
+                    reasons.append(f"People with your taste gave it {given[rated].mean():.1f}/5 "
+                                   f"({int(rated.sum())} rating{'s' if rated.sum() != 1 else ''})")
+                else:
+                    reasons.append(ex.popularity_evidence(catalog, int(item)))
+                continue
+            p, mean, n = found
+            reasons.append(ex.rating_evidence(catalog, int(item), mean, n,
+                                              catalog.label(int(loved_picks[p]))))
+        return reasons
+
+    def _stars_rows(self, users: np.ndarray) -> sp.csr_matrix:
+        rows = self._centred[users]
+        rows.data = np.round(rows.data + np.repeat(self.means[users], np.diff(rows.indptr)), 4)
+        return rows
+
+    def _stars_cols(self, movies: np.ndarray) -> sp.csc_matrix:
+        cols = self._centred_cols[:, movies]
+        cols.data = np.round(cols.data + self.means[cols.indices], 4)   # undo float drift
+        return cols
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {"means": self.means}
+
+    def _restore(self, state: dict[str, np.ndarray], dataset: Dataset) -> None:
+        self._set(dataset.ratings.matrix, np.asarray(state["means"], dtype=np.float32))
+
+
+def _evidence(pick_stars: np.ndarray, item_stars: np.ndarray, item_rated: np.ndarray):
+    """(sum, count) per (loved pick, recommended movie) over people who loved the pick."""
+    loved = (pick_stars >= LOVED_AT).astype(np.float64)       # people x picks
+    sums = loved.T @ item_stars.astype(np.float64)            # picks x items
+    counts = loved.T @ item_rated.astype(np.float64)
+    return sums, counts
+
+
+def _sparse_evidence(pick_cols: sp.csc_matrix, item_cols: sp.csc_matrix):
+    loved = pick_cols.copy().astype(np.float64)
+    loved.data = (loved.data >= LOVED_AT).astype(np.float64)
+    sums = (loved.T @ item_cols.astype(np.float64)).toarray()
+    counts = (loved.T @ binary(item_cols.tocsr()).astype(np.float64)).toarray()
+    return sums, counts
+
+
+def _best(evidence, row: int) -> tuple[int, float, int] | None:
+    sums, counts = evidence
+    if counts.shape[0] == 0:
+        return None
+    col = counts[:, row]
+    p = int(np.argmax(col))          # first maximum: the stronger / earlier pick
+    n = int(round(col[p]))
+    if n <= 0:
+        return None
+    return p, float(sums[p, row] / col[p]), n
