@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from movierec.models.graph import RP3Beta
+from movierec.models.graph import RP3Beta, RP3BetaConfig
 from movierec.models.persist import load_model, save_model
 from movierec.models.profile import Profile
 from movierec.synthetic import block_dataset, matrix_dataset as make_dataset
@@ -15,6 +15,9 @@ R = np.array([[5, 3, 0, 1, 0],
               [4, 0, 0, 1, 0],
               [1, 1, 0, 5, 0],
               [0, 1, 5, 4, 0]], dtype=np.float32)
+
+
+DEFAULT = RP3BetaConfig()
 
 
 def direct(alpha: float, beta: float) -> np.ndarray:
@@ -48,7 +51,7 @@ def test_one_entry_by_hand(tiny):
 
 
 def test_top_k_per_movie_keeps_the_strongest(tiny):
-    full = direct(1.0, 0.5)
+    full = direct(DEFAULT.alpha, DEFAULT.beta)
     W = RP3Beta(neighbours=1).fit(tiny).weights.toarray()
     for i in range(4):
         assert np.count_nonzero(W[i]) == 1
@@ -60,7 +63,7 @@ def test_top_k_per_movie_keeps_the_strongest(tiny):
 def test_score_is_preference_times_w(tiny):
     model = RP3Beta(neighbours=10).fit(tiny)
     profile = Profile(np.array([0, 2]), np.array([4.0, 1.0]))     # preference +0.5, -1
-    W = direct(1.0, 0.5)
+    W = direct(DEFAULT.alpha, DEFAULT.beta)
     scores = model.score(profile)
     np.testing.assert_allclose(scores[:4], (0.5 * W[0] - 1.0 * W[2])[:4], atol=1e-5)
     assert np.isnan(scores[4])
@@ -69,7 +72,7 @@ def test_score_is_preference_times_w(tiny):
 def test_explanation_names_the_strongest_pick(tiny):
     model = RP3Beta(neighbours=10).fit(tiny)
     recs = model.recommend(Profile.from_picks([0, 2]), k=2, min_picks=2)
-    W = direct(1.0, 0.5)
+    W = direct(DEFAULT.alpha, DEFAULT.beta)
     for item, why in zip(recs.items, recs.explanations):
         best = [0, 2][int(np.argmax(W[[0, 2], item]))]
         assert why.startswith(f"Because you liked Movie {best} (2000)")

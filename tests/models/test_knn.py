@@ -1,4 +1,4 @@
-"""ItemKNN and UserKNN against values worked out by hand on a 4-person x 5-movie table."""
+"""ItemKNN and UserKNN against values worked out by hand on tables of a few people and movies."""
 
 from __future__ import annotations
 
@@ -158,7 +158,7 @@ SIM_U1 = 0.5
 
 
 def test_user_similarities_match_hand_computation(tiny):
-    model = UserKNN(shrink=1.0, damping=0.0).fit(tiny)
+    model = UserKNN(shrink=1.0).fit(tiny)
     sim = model.similarities(Profile.from_picks([0, 1]))
     np.testing.assert_allclose(sim[:2], [SIM_U0, SIM_U1], rtol=1e-5)
     assert sim[2] < 0 and sim[3] < 0
@@ -167,34 +167,54 @@ def test_user_similarities_match_hand_computation(tiny):
     np.testing.assert_allclose(weights, [SIM_U1, SIM_U0], rtol=1e-5)
 
 
-def test_user_score_is_weighted_mean_of_centred_ratings(tiny):
-    profile = Profile.from_picks([0, 1])               # unrated favourites: 4.5 each
-    model = UserKNN(shrink=1.0, damping=0.0).fit(tiny)
-    scores = model.score(profile)
-    # movie 3: u1 -1.5, u0 -2
-    expected = 4.5 + (SIM_U1 * -1.5 + SIM_U0 * -2.0) / (SIM_U1 + SIM_U0)
-    assert scores[3] == pytest.approx(expected, abs=1e-5)
-    assert np.isnan(scores[2]), "no neighbour rated movie 2"
-    assert np.isnan(scores[4]), "nobody rated movie 4"
-    damped = UserKNN(shrink=1.0, damping=1.0).fit(tiny).score(profile)
-    expected = 4.5 + (SIM_U1 * -1.5 + SIM_U0 * -2.0) / (SIM_U1 + SIM_U0 + 1.0)
-    assert damped[3] == pytest.approx(expected, abs=1e-5)
+# Who loves what (>= 4 stars), for the lift: u0, u1 and u2 loved movie 0 (the pick) and are
+# the neighbours; u3 and u4 did not like it. Movie 1 is loved by everyone, movie 2 only by
+# u0 and u1 -- twice as often by the neighbours as by everyone; movie 3 by no neighbour.
+FANS = np.array([[5, 4, 5, 1],
+                 [5, 4, 4, 2],
+                 [4, 5, 0, 1],
+                 [1, 5, 0, 3],
+                 [2, 4, 0, 5],
+                 [0, 4, 0, 4]], dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def fans():
+    return make_dataset(FANS, "fans")
+
+
+def test_user_neighbours_are_the_people_who_loved_the_pick(fans):
+    users, sim = UserKNN(shrink=0.0).fit(fans).neighbours(Profile.from_picks([0]))
+    assert sorted(users.tolist()) == [0, 1, 2]         # u3, u4 rated it below their mean
+    np.testing.assert_allclose(sim, 1.0)               # one pick: cosine 1 for every fan
+
+
+@pytest.mark.parametrize("lift, prior", [(0.0, 0.0), (0.5, 0.0), (1.0, 0.0), (0.5, 5.0)])
+def test_user_score_is_share_of_neighbours_times_lift(fans, lift, prior):
+    scores = UserKNN(shrink=0.0, lift=lift, prior=prior).fit(fans).score(Profile.from_picks([0]))
+    # 3 neighbours. share: movie 1 3/3, movie 2 2/3, movie 3 0/3.
+    # everyone (6 people): movie 1 6/6, movie 2 2/6, movie 3 2/6.
+    # lift = (3 share + prior base) / ((3 + prior) base): movie 1 -> 1, movie 2 ->
+    # (2 + prior/3) / (1 + prior/3): 2 without the prior, 11/8 with prior 5.
+    lift2 = (2 + prior / 3) / (1 + prior / 3)
+    assert scores[1] == pytest.approx(1.0, abs=1e-5)
+    assert scores[2] == pytest.approx(2 / 3 * lift2 ** lift, abs=1e-5)
+    assert scores[3] == pytest.approx(0.0, abs=1e-5)   # rated by neighbours, loved by none
+    assert (scores[2] > scores[1]) == (lift == 1.0)    # only a full lift puts the niche first
 
 
 def test_user_neighbour_count_is_respected(tiny):
-    model = UserKNN(shrink=1.0, damping=0.0, neighbours=1).fit(tiny)
+    model = UserKNN(shrink=1.0, neighbours=1).fit(tiny)
     users, _ = model.neighbours(Profile.from_picks([0, 1]))
     assert users.tolist() == [1]
-    # only u1 votes: movie 3 = 4.5 + (-1.5)
-    assert model.score(Profile.from_picks([0, 1]))[3] == pytest.approx(3.0, abs=1e-5)
 
 
-def test_user_explanation_quotes_neighbours_who_loved_the_pick(tiny):
-    model = UserKNN(shrink=1.0, damping=0.0).fit(tiny)
-    recs = model.recommend(Profile.from_picks([0, 1]), k=5, min_picks=2)
-    assert recs.items.tolist() == [3]                   # the only movie it can score
-    # neighbours u1, u0 both loved movie 0 (4 and 5 stars) and gave movie 3 one star each
-    assert recs.explanations == ("People who loved Movie 0 (2000) gave it 1.0/5 (2 ratings)",)
+def test_user_explanation_quotes_neighbours_who_loved_the_pick(fans):
+    model = UserKNN(shrink=0.0).fit(fans)
+    recs = model.recommend(Profile.from_picks([0]), k=5, min_picks=1)
+    assert recs.items.tolist() == [1, 2, 3]
+    # u0, u1, u2 loved movie 0 and gave movie 1 4, 4 and 5 stars
+    assert recs.explanations[0] == "People who loved Movie 0 (2000) gave it 4.3/5 (3 ratings)"
 
 
 @pytest.mark.parametrize("cls", [ItemKNN, UserKNN])

@@ -30,6 +30,7 @@ def _folder(name: str, train: Dataset) -> Path:
 def load_fit(name: str, train: Dataset) -> tuple[Recommender, float] | None:
     """(model, original fit seconds) when a fit on exactly ``train`` was saved, else None."""
     from movierec.models.persist import ModelMismatchError, load_model
+    from movierec.models.registry import create
 
     folder = _folder(name, train)
     record = folder / FIT_JSON
@@ -37,7 +38,7 @@ def load_fit(name: str, train: Dataset) -> tuple[Recommender, float] | None:
         return None
     try:
         seconds = float(json.loads(record.read_text())["fit_seconds"])
-        return load_model(folder, train), seconds
+        return load_model(folder, train, expected=create(name).config), seconds
     except (ModelMismatchError, KeyError, ValueError, OSError):
         return None          # stale or damaged: fit again (and overwrite it)
 

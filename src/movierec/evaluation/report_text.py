@@ -43,8 +43,9 @@ METHODS: dict[str, tuple[str, str, str, str]] = {
         "the classic 'people who liked X also liked Y', fast and explainable by the pick"),
     "user_knn": (
         "collaborative",
-        "cosine similarity to training people over the picks both rated, shrunk by the number "
-        "in common; mean-centred ratings of the nearest people, damped",
+        "cosine similarity to training people over the picks both rated (mean-centred), "
+        "shrunk by the number in common; a movie scores the share of the nearest people who "
+        "loved it times the square root of how much more often they loved it than everyone",
         "similarity is computed against the profile directly",
         "'what people with your taste loved', with their ratings as evidence"),
     "als": (
@@ -74,8 +75,9 @@ METHODS: dict[str, tuple[str, str, str, str]] = {
         "parts-based factors that are easier to read than signed ones"),
     "graph": (
         "graph-based",
-        "RP3beta: three-step random-walk probability person → movie → person → movie, "
-        "divided by the destination's popularity to the power β",
+        "RP3beta: three-step random-walk probability person → movie → person → movie "
+        "(each step's probability to the power α), divided by the destination's popularity "
+        "to the power β",
         "the walk starts from the profile's movies",
         "a popularity-corrected random walk, strong on top-N at no training cost"),
     "hybrid": (

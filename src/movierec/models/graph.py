@@ -9,6 +9,16 @@ rated) row-normalised, then raised to ``alpha``; dividing by ``pop_j^beta`` (the
 people who rated ``j``) lets less-known movies through. Each movie keeps its ``neighbours``
 strongest outgoing weights (the reference implementation's choice), in one sparse matrix.
 A new person's scores are ``x @ W`` with ``x`` their signed preference over the picks.
+
+``alpha`` 0.5 (the square root of each step's probability) flattens the walk: a movie
+reached through many people counts for more than one reached through a few heavy raters,
+whose one-over-hundreds steps alpha 1 lets through at full weight. Held-out people (200 per
+data set; profile 3 liked movies | 80% of them; NDCG@10 on the rest) on ML-100k and
+ratings_small: alpha 1 scores 0.453 | 0.247 and 0.214 | 0.186, alpha 0.5 0.482 | 0.239 and
+0.321 | 0.222 (a second draw of people: 0.444 | 0.278, 0.186 | 0.169 against 0.487 |
+0.271, 0.315 | 0.198). It also answers three animated favourites with family films on
+ML-100k (2 in 10, where alpha 1 gave Star Wars and Independence Day). beta above 0.5
+costs more than it gives: 0.7 lists 2 family films too but falls to 0.32 on ML-100k.
 """
 
 from __future__ import annotations
@@ -29,7 +39,7 @@ from movierec.models.profile import Profile
 
 @dataclass(frozen=True)
 class RP3BetaConfig(ModelConfig):
-    alpha: float = 1.0         # exponent on the transition probabilities
+    alpha: float = 0.5         # exponent on the transition probabilities
     beta: float = 0.5          # popularity penalty on the destination movie
     neighbours: int = 100      # strongest outgoing weights kept per movie
 

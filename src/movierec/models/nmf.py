@@ -33,12 +33,20 @@ class NMFConfig(ModelConfig):
     init_low: float = 0.0
     init_high: float = 1.0
     rank_by: str = "taste"         # top-N order: "taste" similarity to the picks, or "rating"
-    taste_shrink: float = 20.0     # similarity of a movie with n ratings x n / (n + shrink)
+    taste_shrink: float = 10.0     # similarity of a movie with n ratings x n / (n + shrink)
 
 
 class NMFRecommender(TasteRanking, ArrayState, RatingModel):
     """``r̂ = p_u·q_i`` with p, q ≥ 0. ``predict`` gives stars; ``score`` ranks by taste
-    similarity to the picks (or by predicted stars with ``rank_by="rating"``)."""
+    similarity to the picks (or by predicted stars with ``rank_by="rating"``).
+
+    ``taste_shrink`` is 10, not svd's 20: NMF's parts-based factors of a movie with a few
+    dozen ratings already place it well, and at 20 the best-known films crowd out the picks'
+    own kind (three animated favourites on ML-100k: 1 family film in 10 at 20, 2 at 10).
+    The price, measured on held-out people (3 picks, NDCG@10, ML-100k | ratings_small):
+    0.263 | 0.235 at 20, 0.243 | 0.208 at 10 -- nmf is here for its readable factors and
+    ratings; the top-N lists of `svd`, `graph` and `ease` are far stronger.
+    """
 
     name = "nmf"
     Config = NMFConfig

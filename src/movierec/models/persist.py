@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from movierec import __version__
 from movierec.atomic import atomic_folder
 from movierec.data.dataset import Dataset
-from movierec.models.base import Recommender
+from movierec.models.base import ModelConfig, Recommender
 
 MODEL_JSON = "model.json"
 STATE_NPZ = "state.npz"
@@ -70,8 +70,14 @@ def read_model_meta(folder: str | os.PathLike) -> dict:
     return json.loads(path.read_text())
 
 
-def load_model(folder: str | os.PathLike, dataset: Dataset) -> Recommender:
-    """Rebuild a saved model for ``dataset``; refuse one trained on other data."""
+def load_model(folder: str | os.PathLike, dataset: Dataset,
+               expected: ModelConfig | None = None) -> Recommender:
+    """Rebuild a saved model for ``dataset``; refuse one trained on other data.
+
+    With ``expected`` (the settings the caller would fit with now), a model saved with other
+    settings is refused too: a default changed by a newer movierec, for instance, must not
+    keep serving the old behaviour from a cache.
+    """
     from movierec.models.registry import model_class
 
     meta = read_model_meta(folder)
@@ -82,7 +88,14 @@ def load_model(folder: str | os.PathLike, dataset: Dataset) -> Recommender:
             f"{dataset.fingerprint[:12]}; retrain it with `movierec train {meta['model']} "
             f"--data {dataset.name}`")
     cls = model_class(meta["model"])
-    config = cls.Config(**_tuples(meta["config"]))
+    try:
+        config = cls.Config(**_tuples(meta["config"]))
+    except TypeError as err:        # a setting this version no longer has, or lacks
+        raise ModelMismatchError(f"the model in {folder} was saved by another movierec version "
+                                 f"({err}); retrain it with `movierec train {meta['model']}`")
+    if expected is not None and config != expected:
+        raise ModelMismatchError(f"the model in {folder} was saved with other settings "
+                                 f"({config}, now {expected})")
     with np.load(Path(folder) / STATE_NPZ, allow_pickle=False) as z:
         state = {k: z[k] for k in z.files}
     return cls(config).restore(state, dataset)

@@ -48,7 +48,7 @@ def load_or_train(method: str, dataset: Dataset, options: dict[str, Any] | None 
         try:
             if progress:
                 progress(f"loading {method}")
-            return load_model(folder, dataset)
+            return load_model(folder, dataset, expected=create(method, **(options or {})).config)
         except (ModelMismatchError, KeyError, ValueError, OSError):
             shutil.rmtree(folder, ignore_errors=True)  # stale or damaged: rebuild below
     model, _ = train(method, dataset, options, progress)

@@ -21,14 +21,16 @@ from movierec.models.knn import LOVED_AT, binary, centre, finish, picks, popular
 
 @dataclass(frozen=True)
 class UserKNNConfig(ModelConfig):
-    neighbours: int = 50       # most similar training users kept
+    neighbours: int = 100      # most similar training users kept
     shrink: float = 20.0       # sim * n_common / (n_common + shrink), n_common = picks both rated
-    damping: float = 50.0      # added to the sum of |similarity|: movies few neighbours
-                               # rated are pulled towards the person's own mean
+    lift: float = 0.5          # exponent on how much more often the neighbours loved a movie
+                               # than everyone did (0: just how many of them loved it)
+    prior: float = 5.0         # pseudo-neighbours who love at everyone's rate: a movie few
+                               # neighbours loved gets a lift shrunk towards 1
 
 
 class UserKNN(Recommender):
-    """User-user neighbours: what people who rated your picks like you did loved.
+    """User-user neighbours: what the people who rated your picks like you did loved.
 
     Training ratings are centred on each user's mean. A new person's vector is their
     preference over the picks (``(stars - 3) / 2``, +1 for an unrated favourite, -1 for a
@@ -38,16 +40,24 @@ class UserKNN(Recommender):
     someone who rated all the picks outranks someone who happened to rate one. The
     ``neighbours`` most similar (positive) users vote:
 
-        score_j = mean_person + sum_u sim_u (r_uj - mean_u) / (sum_u |sim_u| + damping)
+        share_j = sum_u sim_u [u loved j] / sum_u sim_u          (loved: >= 4 stars)
+        lift_j  = (K share_j + prior base_j) / ((K + prior) base_j)
+        score_j = share_j * lift_j ** lift
 
-    summed over neighbours who rated ``j``; NaN where none did. With ``damping`` 0 this is
-    the classic weighted mean, which ranks badly: a movie one neighbour gave 5 stars tops the
-    list. A damping well above the typical sum of similarities turns the ranking into the
-    similarity-weighted *sum* of how much more than usual the neighbours liked a movie, which
-    also rewards movies many neighbours loved. On ML-100k (new people folded in from half
-    their ratings | from 3 loved picks; recall@10 on loved held-out movies): damping 0 gives
-    0.02 | 0.01, damping 1 0.17 | 0.25, damping 50 (default, shrink 20) 0.34 | 0.42;
-    popularity alone 0.27 | 0.33.
+    with ``base_j`` the fraction of all training people who loved ``j`` and ``K`` the number
+    of neighbours; NaN where no neighbour rated ``j``. ``share`` alone is "what most of them
+    loved", which on a mainstream data set is what everyone loved: for Toy Story, Aladdin
+    and The Lion King, ML-100k's neighbours answer Star Wars and Raiders (one family film
+    in ten) although they love family films twice as often as everyone does (13% of their
+    loved movies, 7% overall). The lift brings that difference out (Beauty and the Beast,
+    The Fox and the Hound), and its square root keeps the well-loved films near the top.
+
+    Held-out people (200 per data set, their profile 3 liked movies | 80% of them; NDCG@10
+    on the rest), ML-100k and ratings_small: the former rating-weighted sum (``sum_u sim_u
+    (r_uj - mean_u)``, damped, 50 neighbours) scored 0.411 | 0.216 and 0.349 | 0.170; this
+    scores 0.464 | 0.234 and 0.361 | 0.198; on a second draw of people 0.478 | 0.245, 0.342
+    | 0.158 before and 0.491 | 0.252, 0.347 | 0.186 after. Lift exponent 1 lists more
+    family films but falls to 0.30 | 0.16 on ML-100k; 25 neighbours fall to 0.38 | 0.18.
     """
 
     name = "user_knn"
@@ -60,13 +70,16 @@ class UserKNN(Recommender):
 
     def _set(self, X: sp.csr_matrix, means: np.ndarray) -> None:
         X = X.tocsr().astype(np.float32)
-        counts = np.diff(X.indptr)
         centred = X.copy()
-        centred.data = centred.data - np.repeat(means.astype(np.float32), counts)
+        centred.data = centred.data - np.repeat(means.astype(np.float32), np.diff(X.indptr))
         self.means = means.astype(np.float32)
-        # Two views of the centred ratings (stored zeros kept: structure = who rated what):
-        self._centred = centred                 # by person (CSR rows): neighbours' votes
-        self._centred_cols = centred.tocsc()    # by movie (CSC columns): the picks' columns
+        self._stars = X                          # by person (CSR rows): the neighbours' ratings
+        self._centred_cols = centred.tocsc()     # by movie (CSC columns, stored zeros kept:
+                                                 # structure = who rated what): the picks
+        loved = X.copy()
+        loved.data = (loved.data >= LOVED_AT).astype(np.float32)
+        self._loved = loved                      # 1 where loved, 0 where rated but not loved
+        self._base = np.asarray(loved.sum(axis=0), dtype=np.float64).ravel() / max(X.shape[0], 1)
         self._scorable = np.bincount(X.indices, minlength=X.shape[1]) > 0
         self._tie = popularity_tie_break(X)
 
@@ -106,13 +119,15 @@ class UserKNN(Recommender):
     def score(self, profile: Profile) -> np.ndarray:
         users, sim = self.neighbours(profile)
         w = sim.astype(np.float32)
-        C = self._centred[users]
-        Bn = binary(C)
-        num = np.asarray(C.T @ w, dtype=np.float64).ravel()
-        den = np.asarray(Bn.T @ np.abs(w), dtype=np.float64).ravel()
-        voted = np.asarray(Bn.sum(axis=0), dtype=np.float64).ravel() > 0
-        mean = float(np.mean(profile.effective_ratings()))
-        raw = mean + num / (den + float(self.config.damping) + 1e-12)
+        L = self._loved[users]
+        share = np.asarray(L.T @ w, dtype=np.float64).ravel() / max(float(w.sum()), 1e-12)
+        k, prior = float(len(users)), float(self.config.prior)
+        base = self._base
+        expected = (k + prior) * base
+        lift = np.ones_like(share)
+        np.divide(k * share + prior * base, expected, out=lift, where=expected > 0)
+        raw = share * np.power(lift, float(self.config.lift))
+        voted = np.bincount(L.indices, minlength=L.shape[1]) > 0
         return finish(raw, voted & self._scorable, self._tie)
 
     def explain(self, profile: Profile, items: np.ndarray, scores: np.ndarray) -> list[str]:
@@ -156,9 +171,7 @@ class UserKNN(Recommender):
         return reasons
 
     def _stars_rows(self, users: np.ndarray) -> sp.csr_matrix:
-        rows = self._centred[users]
-        rows.data = np.round(rows.data + np.repeat(self.means[users], np.diff(rows.indptr)), 4)
-        return rows
+        return self._stars[users]
 
     def _stars_cols(self, movies: np.ndarray) -> sp.csc_matrix:
         cols = self._centred_cols[:, movies]
