@@ -215,6 +215,12 @@ def test_user_explanation_quotes_neighbours_who_loved_the_pick(fans):
     assert recs.items.tolist() == [1, 2, 3]
     # u0, u1, u2 loved movie 0 and gave movie 1 4, 4 and 5 stars
     assert recs.explanations[0] == "People who loved Movie 0 (2000) gave it 4.3/5 (3 ratings)"
+    # movie 2: loved by 2 of the 3 neighbours, by 2 of all 6 people: lift 2 without a prior
+    why = UserKNN(shrink=0.0, prior=0.0).fit(fans).explain(Profile.from_picks([0]),
+                                                           np.array([2, 1]), np.zeros(2))
+    assert why == ["People who loved Movie 0 (2000) gave it 4.5/5 (2 ratings); "
+                   "people like you love it 2.0× as often as everyone",
+                   "People who loved Movie 0 (2000) gave it 4.3/5 (3 ratings)"]
 
 
 @pytest.mark.parametrize("cls", [ItemKNN, UserKNN])

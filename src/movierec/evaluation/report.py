@@ -120,8 +120,9 @@ def _data_section(inputs: ReportInputs, figs: Path) -> list[str]:
     out += ["![Rating values](figures/ratings.png)", "",
             "![Ratings per movie and per person](figures/long_tail.png)", "",
             "Both rating sets are long-tailed: a few movies and people carry most ratings, "
-            "which is why every method below guards against popularity (shrinkage, damping, "
-            "β in RP3beta) and why The Movies Dataset's unrated movies need content methods.", ""]
+            "which is why every method below guards against popularity (shrinkage, the lift "
+            "of user-kNN, β in RP3beta) and why The Movies Dataset's unrated movies need "
+            "content methods.", ""]
     return out
 
 

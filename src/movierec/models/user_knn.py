@@ -116,18 +116,21 @@ class UserKNN(Recommender):
         order = np.lexsort((positive, -vals))
         return positive[order], vals[order]
 
-    def score(self, profile: Profile) -> np.ndarray:
+    def lift_evidence(self, profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(share, lift, rated by a neighbour) per movie: the two factors of the score."""
         users, sim = self.neighbours(profile)
         w = sim.astype(np.float32)
         L = self._loved[users]
         share = np.asarray(L.T @ w, dtype=np.float64).ravel() / max(float(w.sum()), 1e-12)
         k, prior = float(len(users)), float(self.config.prior)
-        base = self._base
-        expected = (k + prior) * base
+        expected = (k + prior) * self._base
         lift = np.ones_like(share)
-        np.divide(k * share + prior * base, expected, out=lift, where=expected > 0)
+        np.divide(k * share + prior * self._base, expected, out=lift, where=expected > 0)
+        return share, lift, np.bincount(L.indices, minlength=L.shape[1]) > 0
+
+    def score(self, profile: Profile) -> np.ndarray:
+        share, lift, voted = self.lift_evidence(profile)
         raw = share * np.power(lift, float(self.config.lift))
-        voted = np.bincount(L.indices, minlength=L.shape[1]) > 0
         return finish(raw, voted & self._scorable, self._tie)
 
     def explain(self, profile: Profile, items: np.ndarray, scores: np.ndarray) -> list[str]:
@@ -136,13 +139,16 @@ class UserKNN(Recommender):
         For each recommended movie the pick is the person's loved pick with the most
         neighbours who loved it (>= 4 stars) and rated the movie (ties: the stronger, then the
         earlier pick); the number is those neighbours' mean rating of the movie. If no
-        neighbour qualifies, all training users who loved that pick are asked instead.
+        neighbour qualifies, all training users who loved that pick are asked instead. When
+        the lift is what lifted the movie (people like you love it at least 1.5 times as
+        often as everyone does), the sentence says so.
         """
         catalog = self._need().catalog
         picked, pref = picks(profile)
         order = np.argsort(-pref, kind="stable")
         loved_picks = picked[order][pref[order] > 0]
         users, _ = self.neighbours(profile)
+        _, lift, _ = self.lift_evidence(profile)
         stars = self._stars_rows(users)
         reasons = []
         near = _evidence(stars[:, loved_picks].toarray(), stars[:, items].toarray(),
@@ -167,7 +173,8 @@ class UserKNN(Recommender):
                 continue
             p, mean, n = found
             reasons.append(ex.rating_evidence(catalog, int(item), mean, n,
-                                              catalog.label(int(loved_picks[p]))))
+                                              catalog.label(int(loved_picks[p])))
+                           + _lift_words(float(lift[int(item)])))
         return reasons
 
     def _stars_rows(self, users: np.ndarray) -> sp.csr_matrix:
@@ -183,6 +190,10 @@ class UserKNN(Recommender):
 
     def _restore(self, state: dict[str, np.ndarray], dataset: Dataset) -> None:
         self._set(dataset.ratings.matrix, np.asarray(state["means"], dtype=np.float32))
+
+
+def _lift_words(lift: float) -> str:
+    return f"; people like you love it {lift:.1f}× as often as everyone" if lift >= 1.5 else ""
 
 
 def _evidence(pick_stars: np.ndarray, item_stars: np.ndarray, item_rated: np.ndarray):
