@@ -116,9 +116,10 @@ class UserKNN(Recommender):
         order = np.lexsort((positive, -vals))
         return positive[order], vals[order]
 
-    def lift_evidence(self, profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(share, lift, rated by a neighbour) per movie: the two factors of the score."""
-        users, sim = self.neighbours(profile)
+    def lift_evidence(self, users: np.ndarray, sim: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(share, lift, rated by a neighbour) per movie, for the neighbours ``users`` with
+        similarities ``sim``: the two factors of the score."""
         w = sim.astype(np.float32)
         L = self._loved[users]
         share = np.asarray(L.T @ w, dtype=np.float64).ravel() / max(float(w.sum()), 1e-12)
@@ -129,7 +130,7 @@ class UserKNN(Recommender):
         return share, lift, np.bincount(L.indices, minlength=L.shape[1]) > 0
 
     def score(self, profile: Profile) -> np.ndarray:
-        share, lift, voted = self.lift_evidence(profile)
+        share, lift, voted = self.lift_evidence(*self.neighbours(profile))
         raw = share * np.power(lift, float(self.config.lift))
         return finish(raw, voted & self._scorable, self._tie)
 
@@ -147,8 +148,8 @@ class UserKNN(Recommender):
         picked, pref = picks(profile)
         order = np.argsort(-pref, kind="stable")
         loved_picks = picked[order][pref[order] > 0]
-        users, _ = self.neighbours(profile)
-        _, lift, _ = self.lift_evidence(profile)
+        users, sim = self.neighbours(profile)
+        _, lift, _ = self.lift_evidence(users, sim)
         stars = self._stars_rows(users)
         reasons = []
         near = _evidence(stars[:, loved_picks].toarray(), stars[:, items].toarray(),
