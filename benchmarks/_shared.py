@@ -1,12 +1,21 @@
-"""What the model benchmarks share: random 3-pick profiles, ``model.option=value`` parsing,
-and recommend() latency measured the same way everywhere."""
+"""What the benchmarks share: where the data is, random 3-pick profiles,
+``model.option=value`` parsing, and recommend() latency measured the same way everywhere."""
 
 from __future__ import annotations
 
 import ast
+import os
 import time
+from pathlib import Path
 
 import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir() -> str:
+    """``$MOVIEREC_DATA``, else the shared data folder beside the repository."""
+    return os.environ.get("MOVIEREC_DATA", str(REPO.parent / "shared" / "data"))
 
 
 def random_profiles(dataset, n: int, seed: int = 0):

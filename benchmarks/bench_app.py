@@ -32,7 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
+from _shared import default_data_dir
+
 PICKS = [
     "Toy Story\nFinding Nemo\nUp",
     "Heat\nThe Godfather\nGoodfellas",
@@ -258,7 +259,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=50)
     ap.add_argument("--map", action="store_true", help="also time a from-scratch map build")
     args = ap.parse_args()
-    os.environ.setdefault("MOVIEREC_DATA", str(REPO.parent / "shared" / "data"))
+    os.environ.setdefault("MOVIEREC_DATA", default_data_dir())
     log = Path(tempfile.gettempdir()) / "movierec-bench-app.log"
     print(f"data {args.data}, method {args.method}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}; server log: {log}")

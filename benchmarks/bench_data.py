@@ -19,7 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _shared import default_data_dir
+
 FULL_KAGGLE_ROWS = 26_024_289
 
 STEP = r"""
@@ -72,7 +73,7 @@ def write_synthetic_kaggle(folder: Path, rows: int, n_movies: int = 45_000, n_us
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=os.environ.get("MOVIEREC_DATA", str(REPO.parent / "shared" / "data")))
+    ap.add_argument("--data", default=default_data_dir())
     ap.add_argument("--rows", type=int, default=FULL_KAGGLE_ROWS)
     ap.add_argument("--skip-synthetic", action="store_true")
     args = ap.parse_args()

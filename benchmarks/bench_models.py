@@ -11,15 +11,13 @@ calls. Targets on a 2-core machine: p50 <= 10 ms and p99 <= 50 ms (non-neural mo
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 from pathlib import Path
 
 
-from _shared import random_profiles, recommend_latency
+from _shared import default_data_dir, random_profiles, recommend_latency
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 def bench(name: str, dataset, profiles, folder: Path) -> dict:
@@ -38,7 +36,7 @@ def bench(name: str, dataset, profiles, folder: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=os.environ.get("MOVIEREC_DATA", str(REPO.parent / "shared" / "data")))
+    ap.add_argument("--data", default=default_data_dir())
     ap.add_argument("--datasets", default="the-movies-dataset,ml-100k")
     ap.add_argument("--models", default="all")
     ap.add_argument("--profiles", type=int, default=1000)

@@ -18,15 +18,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 
-from _shared import options, random_profiles, recommend_latency
+from _shared import default_data_dir, options, random_profiles, recommend_latency
 
-REPO = Path(__file__).resolve().parent.parent
 PUBLISHED = {"rmse": 0.9834, "mae": 0.7804}
 RATING_VARIANTS = (("mlp", {}), ("mlp published", {"preset": "published"}))
 
@@ -108,8 +105,7 @@ def topn(dataset, names, opts, seed: int, console) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=os.environ.get("MOVIEREC_DATA",
-                                                     str(REPO.parent / "shared" / "data")))
+    ap.add_argument("--data", default=default_data_dir())
     ap.add_argument("--folds", default="1,2,3,4,5")
     ap.add_argument("--profiles", type=int, default=1000)
     ap.add_argument("--topn-models", default="ncf,ease,als")

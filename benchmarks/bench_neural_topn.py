@@ -22,15 +22,12 @@ For each dataset:
 from __future__ import annotations
 
 import argparse
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 
-from _shared import options, random_profiles, recommend_latency
+from _shared import default_data_dir, options, random_profiles, recommend_latency
 
-REPO = Path(__file__).resolve().parent.parent
 NEURAL = ("vae", "sasrec", "mlp", "ncf")
 
 
@@ -82,8 +79,7 @@ def quality(name: str, splits: dict, opts: dict, console) -> tuple[dict, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=os.environ.get("MOVIEREC_DATA",
-                                                     str(REPO.parent / "shared" / "data")))
+    ap.add_argument("--data", default=default_data_dir())
     ap.add_argument("--datasets", default="ml-100k,the-movies-dataset")
     ap.add_argument("--models", default="vae,sasrec,ease,als,graph",
                     help="models compared (speed is measured for the neural ones among them)")

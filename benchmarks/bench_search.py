@@ -8,13 +8,13 @@ Targets: build well under 1 s, < 30 ms per query (2-core machine).
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
+from _shared import default_data_dir
+
 QUERIES = ["toy stroy", "heat 1995", "Lord of the rings fellowship", "Cité des enfants perdus",
            "the dark night", "walle", "godfather part II", "jurassic prk", "amelie", "se7en"]
 
@@ -38,7 +38,7 @@ def measure(label: str, frame, popularity=None) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=os.environ.get("MOVIEREC_DATA", str(REPO.parent / "shared" / "data")))
+    ap.add_argument("--data", default=default_data_dir())
     args = ap.parse_args()
     from movierec.data import load_dataset
     from movierec.data.movielens import read_movie_list

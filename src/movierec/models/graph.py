@@ -29,12 +29,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from movierec.data.dataset import Dataset
-from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
-from movierec.models.knn import (binary, contributions, expand, finish, fold_in, picks,
-                                 popularity_tie_break, rated_columns, topk_rows)
-from movierec.models.persist import pack_sparse, unpack_sparse
-from movierec.models.profile import Profile
+from movierec.models.knn import MovieLinks, binary, expand, rated_columns, topk_rows
 
 
 @dataclass(frozen=True)
@@ -73,7 +69,7 @@ def rp3beta_block_builder(X: sp.csr_matrix, alpha: float, beta: float):
     return block
 
 
-class RP3Beta(Recommender):
+class RP3Beta(MovieLinks, Recommender):
     """Movies a short random walk reaches from your picks, less-known ones boosted."""
 
     name = "graph"
@@ -87,23 +83,3 @@ class RP3Beta(Recommender):
         block = rp3beta_block_builder(Xr, float(cfg.alpha), float(cfg.beta))
         W = topk_rows(block, len(rated), len(rated), cfg.neighbours)
         self._set(expand(W, rated, X.shape[1]), X)
-
-    def _set(self, weights: sp.csr_matrix, X: sp.csr_matrix) -> None:
-        self.weights = weights.tocsr()
-        self._scorable = np.bincount(X.indices, minlength=X.shape[1]) > 0
-        self._tie = popularity_tie_break(X)
-
-    def score(self, profile: Profile) -> np.ndarray:
-        items, pref = picks(profile)
-        return finish(fold_in(self.weights, items, pref), self._scorable, self._tie)
-
-    def explain(self, profile: Profile, items: np.ndarray, scores: np.ndarray) -> list[str]:
-        picked, pref = picks(profile)
-        contrib = contributions(self.weights, picked, pref, items)
-        return ex.explain_by_contribution(self._need().catalog, items, picked, contrib, "")
-
-    def state(self) -> dict[str, np.ndarray]:
-        return pack_sparse("weights", self.weights)
-
-    def _restore(self, state: dict[str, np.ndarray], dataset: Dataset) -> None:
-        self._set(unpack_sparse("weights", state), dataset.ratings.matrix)

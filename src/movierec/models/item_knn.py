@@ -13,13 +13,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from movierec.data.dataset import Dataset
-from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
-from movierec.models.persist import pack_sparse, unpack_sparse
-from movierec.models.profile import Profile
-from movierec.models.knn import (binary, centre, contributions, expand, finish, fold_in,
-                                 normalise_columns, picks, popularity_tie_break, rated_columns,
-                                 topk_rows)
+from movierec.models.knn import (MovieLinks, binary, centre, expand, normalise_columns,
+                                 rated_columns, topk_rows)
 
 
 @dataclass(frozen=True)
@@ -30,7 +26,7 @@ class ItemKNNConfig(ModelConfig):
     centering: str = "none"    # "none" (raw cosine), "user" (adjusted cosine) or "item"
 
 
-class ItemKNN(Recommender):
+class ItemKNN(MovieLinks, Recommender):
     """Item-item neighbours: movies rated like your picks.
 
     ``S[i, j]`` = cosine of the rating columns of movies ``i`` and ``j`` times
@@ -53,6 +49,8 @@ class ItemKNN(Recommender):
 
     name = "item_knn"
     Config = ItemKNNConfig
+    LINKS = "similarity"
+    EVIDENCE = "similarity"
 
     def _fit(self, dataset: Dataset) -> None:
         cfg = self.config
@@ -83,24 +81,3 @@ class ItemKNN(Recommender):
         # the rows of a person's picks are what scoring reads.
         per_target = topk_rows(block, len(rated), len(rated), cfg.neighbours)
         self._set(expand(per_target.T.tocsr(), rated, n), X)
-
-    def _set(self, sim: sp.csr_matrix, X: sp.csr_matrix) -> None:
-        self.similarity = sim.tocsr()
-        self._scorable = np.bincount(X.indices, minlength=X.shape[1]) > 0
-        self._tie = popularity_tie_break(X)
-
-    def score(self, profile: Profile) -> np.ndarray:
-        items, pref = picks(profile)
-        return finish(fold_in(self.similarity, items, pref), self._scorable, self._tie)
-
-    def explain(self, profile: Profile, items: np.ndarray, scores: np.ndarray) -> list[str]:
-        picked, pref = picks(profile)
-        contrib = contributions(self.similarity, picked, pref, items)
-        return ex.explain_by_contribution(self._need().catalog, items, picked, contrib,
-                                          "similarity")
-
-    def state(self) -> dict[str, np.ndarray]:
-        return pack_sparse("similarity", self.similarity)
-
-    def _restore(self, state: dict[str, np.ndarray], dataset: Dataset) -> None:
-        self._set(unpack_sparse("similarity", state), dataset.ratings.matrix)

@@ -15,6 +15,9 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 
+from movierec.data.dataset import Dataset
+from movierec.models import explain as ex
+from movierec.models.persist import pack_sparse, unpack_sparse
 from movierec.models.profile import Profile
 
 # Dense cells computed at once when building a similarity matrix block by block (float32:
@@ -172,3 +175,40 @@ def centre(matrix: sp.csr_matrix, how: str) -> tuple[sp.csr_matrix, np.ndarray]:
         m.data = m.data - means[m.indices]
         return m, means
     raise ValueError(f"centering must be 'none', 'user' or 'item', not {how!r}")
+
+
+class MovieLinks:
+    """Scoring, explaining and saving shared by the ``x @ W`` models (`item_knn`, `graph`).
+
+    ``W`` (sparse movies x movies, kept in the attribute named by ``LINKS``) is all such a
+    model learns; a person's scores are their signed preference over the picks times ``W``,
+    and each recommendation is explained by the pick that contributed most, in the words of
+    ``EVIDENCE``.
+    """
+
+    LINKS = "weights"
+    EVIDENCE = ""
+
+    def _set(self, links: sp.csr_matrix, X: sp.csr_matrix) -> None:
+        setattr(self, self.LINKS, links.tocsr())
+        self._scorable = np.bincount(X.indices, minlength=X.shape[1]) > 0
+        self._tie = popularity_tie_break(X)
+
+    def _links(self) -> sp.csr_matrix:
+        return getattr(self, self.LINKS)
+
+    def score(self, profile: Profile) -> np.ndarray:
+        items, pref = picks(profile)
+        return finish(fold_in(self._links(), items, pref), self._scorable, self._tie)
+
+    def explain(self, profile: Profile, items: np.ndarray, scores: np.ndarray) -> list[str]:
+        picked, pref = picks(profile)
+        contrib = contributions(self._links(), picked, pref, items)
+        return ex.explain_by_contribution(self._need().catalog, items, picked, contrib,
+                                          self.EVIDENCE)
+
+    def state(self) -> dict[str, np.ndarray]:
+        return pack_sparse(self.LINKS, self._links())
+
+    def _restore(self, state: dict[str, np.ndarray], dataset: Dataset) -> None:
+        self._set(unpack_sparse(self.LINKS, state), dataset.ratings.matrix)
