@@ -67,6 +67,33 @@ def test_ranking_metrics_match_single_functions(rec, truth):
     assert out["mrr"] == pytest.approx(m.reciprocal_rank(rec, truth))
 
 
+def test_mean_ndcg_of_score_rows_by_hand():
+    scores = np.array([[0.9, 0.8, 0.1, 0.0],      # truth {1}: rank 2 -> 1/log2(3)
+                       [0.1, 0.2, 0.3, 0.4],      # truth {3, 0}: ranks 1 and 4 (k=2: one hit)
+                       [0.5, 0.4, 0.3, 0.2]])     # no truth: skipped
+    truth = sp.csr_matrix(np.array([[0, 1, 0, 0], [1, 0, 0, 1], [0, 0, 0, 0]], dtype=np.float32))
+    want = (1 / np.log2(3) + 1 / (1 + 1 / np.log2(3))) / 2
+    assert m.mean_ndcg_at_k(scores, truth, 2) == pytest.approx(want)
+
+
+def test_mean_ndcg_equals_the_per_list_ndcg():
+    rng = np.random.default_rng(3)
+    scores = rng.random((30, 25))
+    truth = sp.csr_matrix((rng.random((30, 25)) < 0.2).astype(np.float32))
+    lists = [np.argsort(-row, kind="stable") for row in scores]
+    rows = [r for r in range(30) if truth[r].nnz]
+    want = np.mean([m.ndcg_at_k(lists[r], truth[r].indices, 10) for r in rows])
+    assert m.mean_ndcg_at_k(scores, truth, 10) == pytest.approx(want)
+
+
+def test_ndcg_of_ranks_is_the_one_relevant_movie_case():
+    ranks = np.array([0, 1, 9, 10, 50])
+    got = m.ndcg_of_ranks(ranks, 10)
+    for rank, value in zip(ranks, got):
+        single = m.ndcg_at_k([99] * rank + [7], {7}, 10) if rank < 10 else 0.0
+        assert value == pytest.approx(single)
+
+
 def test_ranking_metrics_rejects_bad_k():
     with pytest.raises(ValueError, match="k must be"):
         m.ranking_metrics([1, 2], {1}, ks=(0,))

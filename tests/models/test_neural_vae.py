@@ -9,7 +9,7 @@ import scipy.sparse as sp
 pytest.importorskip("torch")
 
 from movierec.models.neural.vae import (MultVAE, liked_mask, most_liked,  # noqa: E402
-                                        ndcg_scores, split_validation)
+                                        split_validation)
 from movierec.models.profile import Profile  # noqa: E402
 from movierec.synthetic import matrix_dataset  # noqa: E402
 
@@ -22,14 +22,6 @@ def test_most_liked_keeps_the_top_counts_in_catalog_order():
     assert most_liked(m, 3.0, 1).tolist() == [2]
     assert most_liked(m, 1.0, 10).tolist() == [0, 2, 3, 4], "never-rated movie 1 is not modelled"
     assert most_liked(m, 1.0, 3).tolist() == [0, 2, 3], "ties: lower index first"
-
-
-def test_ndcg_scores_by_hand():
-    scores = np.array([[0.9, 0.8, 0.1, 0.0],      # truth {1}: rank 2 -> 1/log2(3)
-                       [0.1, 0.2, 0.3, 0.4]])     # truth {3, 0}: ranks 1 and 4 (k=2: one hit)
-    truth = sp.csr_matrix(np.array([[0, 1, 0, 0], [1, 0, 0, 1]], dtype=np.float32))
-    want = (1 / np.log2(3) + 1 / (1 + 1 / np.log2(3))) / 2
-    assert ndcg_scores(scores, truth, 2) == pytest.approx(want)
 
 
 def test_validation_split_hides_part_of_some_bags_only():

@@ -7,10 +7,12 @@ shows, so that a number in our table can be read against a familiar yardstick:
   (the settings of Surprise's own published benchmark), fitted on the split's training
   ratings and asked ``algo.predict(uid, iid)`` for every test rating;
 - top-N: `implicit`'s ALS and BPR used the standard way -- a users x items CSR of positive
-  interactions (rating >= 4, as implicit's MovieLens example does; ALS on BM25 weights), in
-  which the test person's *profile rows are part of the training matrix* (these libraries
-  cannot fold a new person in), then ``model.recommend(userid, user_items[userid], N,
-  filter_already_liked_items=True)``; plus the most-rated movies and a random draw.
+  interactions (liked ratings, >= 4, as implicit's MovieLens example does; ALS on BM25
+  weights), in which the test person's *profile rows are part of the training matrix*, as
+  implicit's examples train (its ALS could also fold a new person in, with
+  ``recommend(..., recalculate_user=True)``; its BPR cannot), then ``model.recommend(userid,
+  user_items[userid], N, filter_already_liked_items=True)``; plus the most-rated movies and
+  a random draw.
 
 Our models see a held-out person only through ``recommend(profile)``; peers get the easier,
 conventional set-up. Peer names start with ``peer:`` in every table.
@@ -26,9 +28,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from movierec.data.dataset import Dataset
+from movierec.data.liking import LIKED_AT
 
 PREFIX = "peer:"
-MIN_POSITIVE = 4.0   # rating that counts as a positive interaction for the implicit peers
+MIN_POSITIVE = LIKED_AT   # a liked rating is a positive interaction for the implicit peers
 SURPRISE_MISSING = ("scikit-surprise is not installed, so the Surprise peers are skipped; "
                     "install them with: pip install 'movierec[peers]'")
 

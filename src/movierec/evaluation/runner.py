@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 
 from movierec.data.dataset import Dataset
+from movierec.data.liking import LIKED_AT
 from movierec.evaluation import peers as peer_lib
 from movierec.evaluation import splitters
-from movierec.evaluation.fits import fit_model
 from movierec.evaluation.results import EvaluationResult
 from movierec.evaluation.scoring import ListContext, Outcome, score_people, score_ratings
 from movierec.evaluation.summary import compare_best, environment, summarise
@@ -179,7 +179,10 @@ def error_row(name: str, kind: str, exc: BaseException) -> dict:
 def _fit(c: Contender, split, reuse: bool) -> tuple[Any, float, bool]:
     """(fitted model or peer, fit seconds, reused a saved fit) on the split's training part."""
     if c.kind == "ours":
-        return fit_model(c.name, split.train, reuse)
+        from movierec.models.trained import fit
+
+        fitted = fit(c.name, split.train, reuse=reuse, save=reuse)
+        return fitted.model, fitted.fit_seconds, fitted.reused
     obj = c.make()
     t0 = time.perf_counter()
     if isinstance(split, splitters.RatingSplit):
@@ -296,7 +299,7 @@ def run_evaluation(dataset: Dataset, protocol: str = "heldout-users",
         "fold_in": fold_in if protocol == "heldout-users" else None,
         "k": k, "ks": list(ks), "folds": folds,
         "splits": [sp.name for sp in splits], "max_users": max_users, "seed": seed,
-        "test_share": TEST_SHARE, "like_threshold": 4.0, "main_metric": main,
+        "test_share": TEST_SHARE, "like_threshold": LIKED_AT, "main_metric": main,
         "lower_is_better": protocol == "ratings",
         "models": [c.name for c in ours] + [e["model"] for e in errors],
         "peers": [c.name for c in theirs], "notes": notes, "reused_fits": sorted(reused),

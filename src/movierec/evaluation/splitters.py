@@ -25,11 +25,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from movierec.data.dataset import Dataset
+from movierec.data.liking import LIKED_AT, NEUTRAL_AT
 from movierec.data.ratings import Ratings
 from movierec.models.profile import MIN_PICKS, Profile
 
-# Profile.preference() counts a rating above this as liked (a positive to go on).
-LIKE_RATING = 3.0
 
 
 @dataclass(frozen=True)
@@ -233,7 +232,7 @@ def _eligible(dataset: Dataset, picks, fold_in, like_threshold) -> tuple[np.ndar
 
 
 def heldout_users(dataset: Dataset, picks: int | None = 3, fold_in: float | None = None,
-                  test_users: float | int = 0.2, like_threshold: float = 4.0, seed: int = 0,
+                  test_users: float | int = 0.2, like_threshold: float = LIKED_AT, seed: int = 0,
                   with_ratings: bool = True) -> PeopleSplit:
     """New people, exactly as the app sees them: test people are removed from training.
 
@@ -266,7 +265,7 @@ def heldout_users(dataset: Dataset, picks: int | None = 3, fold_in: float | None
 
 
 def heldout_user_folds(dataset: Dataset, k: int = 5, picks: int | None = 3,
-                       fold_in: float | None = None, like_threshold: float = 4.0, seed: int = 0,
+                       fold_in: float | None = None, like_threshold: float = LIKED_AT, seed: int = 0,
                        with_ratings: bool = True) -> list[PeopleSplit]:
     """k held-out-people splits: every eligible person is a test person exactly once."""
     eligible, sizes = _eligible(dataset, picks, fold_in, like_threshold)
@@ -314,7 +313,7 @@ def _within_user_split(dataset: Dataset, name: str, key: np.ndarray, fraction: f
     profile_size = np.bincount(rows[~held], minlength=r.n_users)
     liked_truth = np.bincount(rows[held & (m.data >= like_threshold)], minlength=r.n_users)
     # recommend() refuses a profile with nothing liked in it (preference > 0: rating > 3)
-    positives = np.bincount(rows[~held & (m.data > LIKE_RATING)], minlength=r.n_users)
+    positives = np.bincount(rows[~held & (m.data > NEUTRAL_AT)], minlength=r.n_users)
     testable = (profile_size >= min_profile) & (liked_truth >= 1) & (positives >= 1)
     case_rows = np.flatnonzero(testable)
     if len(case_rows) == 0:
@@ -337,7 +336,7 @@ def _within_user_split(dataset: Dataset, name: str, key: np.ndarray, fraction: f
     return PeopleSplit(name, train, tuple(cases), users_in_train=True, train_rows=case_rows)
 
 
-def per_user_holdout(dataset: Dataset, fraction: float = 0.2, like_threshold: float = 4.0,
+def per_user_holdout(dataset: Dataset, fraction: float = 0.2, like_threshold: float = LIKED_AT,
                      seed: int = 0, min_profile: int = 3,
                      max_cases: int | None = None) -> PeopleSplit:
     """Hold out a random ``fraction`` of each person's ratings (at least one); the rest is
@@ -354,7 +353,7 @@ def per_user_holdout(dataset: Dataset, fraction: float = 0.2, like_threshold: fl
                               max_cases, seed)
 
 
-def temporal(dataset: Dataset, fraction: float = 0.2, like_threshold: float = 4.0,
+def temporal(dataset: Dataset, fraction: float = 0.2, like_threshold: float = LIKED_AT,
              min_profile: int = 3, max_cases: int | None = None, seed: int = 0) -> PeopleSplit:
     """Like `per_user_holdout`, but each person's LAST ratings by timestamp are held out
     (ties broken by movie index): predict what they watch next from what came before.

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from movierec.data.dataset import Dataset
+from movierec.data.liking import preference
 from movierec.models.base import ModelConfig, Recommender
 from movierec.models.explain import explain_by_contribution
 from movierec.models.matrix_factorization import one_blas_thread, single_threaded
@@ -55,8 +56,8 @@ def confidence(pref: np.ndarray, alpha: float, negatives: bool = True
 
 
 def rating_preference(stars: np.ndarray) -> np.ndarray:
-    """Signed preference of 5-star ratings, as `Profile.preference` maps them."""
-    return np.clip((np.asarray(stars, dtype=np.float32) - 3.0) / 2.0, -1.0, 1.0)
+    """Signed preference of 5-star ratings (`movierec.data.liking.preference`)."""
+    return preference(stars)
 
 
 class ALSRecommender(Recommender):

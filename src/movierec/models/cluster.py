@@ -253,6 +253,14 @@ class ClusterRecommender(Recommender):
         self._need()
         return self._z
 
+    def catalog_map(self, max_movies: int = 4000, progress=None, tag: str = ""):
+        """The catalog on a 2-D map coloured by these clusters (`cluster_map.CatalogMap`):
+        the best-known ``max_movies`` movies projected from the reduced vectors (t-SNE),
+        every other movie placed by its nearest mapped neighbour."""
+        from movierec.models.cluster_map import layout
+
+        return layout(self, max_movies, progress or (lambda _m: None), tag)
+
     def neighbour_clusters(self, cluster: int) -> np.ndarray:
         """Other clusters, nearest centre first."""
         sims = self._centres @ self._centres[cluster]

@@ -18,6 +18,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from movierec.data.dataset import Dataset
+from movierec.data.liking import preference
 from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
 from movierec.models.knn import binary, picks, popularity_tie_break
@@ -118,7 +119,7 @@ class EASE(Recommender):
         elif cfg.weighting == "rating":
             Xk.data = Xk.data / np.float32(5.0)
         else:
-            Xk.data = np.clip((Xk.data - 3.0) / 2.0, -1.0, 1.0).astype(np.float32)
+            Xk.data = preference(Xk.data)
         if len(kept) == 0:
             weights = np.zeros((0, 0), np.float32)
         elif Xk.shape[0] < len(kept):        # fewer people than movies: invert people-side

@@ -201,10 +201,6 @@ class EmbeddingRecommender(Recommender):
         """The ``k`` movies closest in meaning to one movie (not itself): (indices, cosines)."""
         return most_similar(self.item_vectors(), int(movie_index), k, self.has_text())
 
-    def embed_query(self, text: str) -> np.ndarray:
-        """A unit vector for free text ("a heist movie in Los Angeles"), in the movies' space."""
-        return embed([text], progress=False, max_tokens=self.config.max_tokens)[0]
-
     # --- scoring -------------------------------------------------------------------------
     def score(self, profile: Profile) -> np.ndarray:
         return text_scores(self.item_vectors(), self.has_text(), profile)

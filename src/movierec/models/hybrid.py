@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from movierec.data.dataset import Dataset
+from movierec.data.liking import LIKED_AT
 from movierec.evaluation.metrics import ndcg_at_k
 from movierec.models.base import ModelConfig, Recommender
 from movierec.models.filters import Filter, top_k
@@ -23,7 +24,7 @@ from movierec.models.profile import Profile
 from movierec.models.recommendations import Recommendations
 from movierec.models.registry import create
 
-LIKED = 4.0
+LIKED = LIKED_AT
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from movierec.data.dataset import Dataset
+from movierec.data.liking import LIKED_AT
 from movierec.models import explain as ex
 from movierec.models.persist import pack_sparse, unpack_sparse
 from movierec.models.profile import Profile
@@ -27,8 +28,8 @@ BLOCK_CELLS = 8_000_000
 # similarity, it only orders movies whose scores are otherwise equal (typically 0: no pick
 # is a neighbour), so those fall back to the better-known movies instead of index order.
 TIE_BREAK = 1e-6
-# A neighbour "loved" a movie when they rated it at least this (5-star scale).
-LOVED_AT = 4.0
+# A neighbour "loved" a movie when they liked it (the project's one definition).
+LOVED_AT = LIKED_AT
 
 
 # --- shared helpers (also used by ease.py and graph.py) ----------------------------------------

@@ -11,11 +11,10 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from movierec.data.liking import NEUTRAL_AT, preference
+
 MIN_PICKS = 3
 LIKE, NEUTRAL, DISLIKE = 1, 0, -1
-# A rating at or above this counts as liked, at or below DISLIKE_AT as disliked (5-star scale).
-LIKE_AT = 3.5
-DISLIKE_AT = 2.0
 # Rating assumed for a movie someone names as loved without rating it.
 LOVED_RATING = 4.5
 
@@ -96,13 +95,14 @@ class Profile:
         return self.feedback if self.feedback is not None else np.zeros(len(self), np.int8)
 
     def preference(self) -> np.ndarray:
-        """Signed strength per movie in [-1, 1]: +1 loved/liked, -1 disliked, ratings in between.
+        """Signed strength per movie in [-1, 1]: +1 loved/liked, -1 disliked, ratings in between
+        (`movierec.data.liking.preference`).
 
         An unrated, unflagged pick counts as loved (people name movies they love).
         """
         r = self.rating_array()
         fb = self.feedback_array()
-        pref = np.where(np.isnan(r), 1.0, np.clip((r - 3.0) / 2.0, -1.0, 1.0))
+        pref = np.where(np.isnan(r), 1.0, preference(np.nan_to_num(r, nan=NEUTRAL_AT)))
         pref = np.where(fb == LIKE, np.maximum(pref, 1.0), pref)
         pref = np.where(fb == DISLIKE, -1.0, pref)
         return pref.astype(np.float32)

@@ -47,6 +47,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from movierec.data.dataset import Dataset
+from movierec.data.liking import LIKED_AT
 from movierec.models.base import ModelConfig, Recommender
 from movierec.models.explain import explain_by_contribution
 from movierec.models.knn import rated_columns
@@ -70,7 +71,7 @@ class NCFConfig(ModelConfig):
     negatives: int = 4               # sampled negatives per positive
     hard_fraction: float = 0.5       # share of the negatives that are hard
     hard_pool: int = 8               # random unrated movies a model-scored hard negative beats
-    liked_at: float = 4.0            # rating of a positive
+    liked_at: float = LIKED_AT       # rating of a positive
     soft_at: float = 3.0             # rating of a soft positive ...
     soft_weight: float = 0.3         # ... and its weight
     disliked_at: float = 2.0         # rating of an explicit negative

@@ -13,6 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from movierec.evaluation.metrics import ndcg_of_ranks
+
 if TYPE_CHECKING:  # pragma: no cover
     from movierec.models.neural.ncf import NCFConfig, NeuMF
 
@@ -165,6 +167,5 @@ def ndcg_at_10(net: "NeuMF", sampler: NegativeSampler) -> float:
     seen = torch.as_tensor(sampler.val_seen.toarray() > 0, device=scores.device)
     scores = scores.masked_fill(seen, float("-inf"))
     target = scores.gather(1, sampler.val_items[:, None])
-    rank = (scores > target).sum(1).to(torch.float64)
-    gain = torch.where(rank < 10, 1.0 / torch.log2(rank + 2.0), torch.zeros_like(rank))
-    return float(gain.mean())
+    rank = (scores > target).sum(1)
+    return float(ndcg_of_ranks(rank.cpu().numpy(), 10).mean())

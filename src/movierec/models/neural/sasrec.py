@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from movierec.data.dataset import Dataset
+from movierec.data.liking import LIKED_AT
+from movierec.evaluation.metrics import ndcg_of_ranks
 from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
 from movierec.models.neural.common import (KeptMoviesNet, seed_all, torch, torch_device,
@@ -53,7 +55,7 @@ class SASRecConfig(ModelConfig):
     heads: int = 1
     dropout: float = 0.2
     max_len: int = 50            # most recent movies read (longer histories are windowed)
-    like_at: float = 4.0         # ratings at or above this form the sequences
+    like_at: float = LIKED_AT    # ratings at or above this form the sequences
     max_items: int = 20000       # most-liked movies modelled; the rest score NaN
     epochs: int = 60             # at most; early stopping usually ends sooner
     patience: int = 10
@@ -226,8 +228,7 @@ class SASRec(KeptMoviesNet, Recommender):
                 logits = logits.masked_fill(seen_mask(x, logits.shape[1]), -math.inf)
                 y = val_y[start:start + 512].to(device)
                 rank = (logits > logits.gather(1, y[:, None])).sum(dim=1)
-                ndcg += float(torch.where(rank < 10, 1.0 / torch.log2(rank.double() + 2),
-                                          torch.zeros((), dtype=torch.float64)).sum())
+                ndcg += float(ndcg_of_ranks(rank.cpu().numpy(), 10).sum())
             return ndcg / len(val)
 
         if len(train) == 0:

@@ -38,6 +38,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from movierec.data.dataset import Dataset
+from movierec.data.liking import LIKED_AT
+from movierec.evaluation.metrics import mean_ndcg_at_k
 from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
 from movierec.models.neural.common import (KeptMoviesNet, seed_all, torch, torch_device,
@@ -56,7 +58,7 @@ class MultVAEConfig(ModelConfig):
     hidden: int = 600            # encoder/decoder hidden layer (tanh)
     latent: int = 200            # taste vector size
     dropout: float = 0.9         # each training bag loses a share in [0, dropout] of its movies
-    like_at: float = 4.0         # ratings at or above this are the liked bag
+    like_at: float = LIKED_AT    # ratings at or above this are the liked bag
     max_items: int = 20000       # most-liked movies modelled; the rest score NaN
     epochs: int = 200            # at most; early stopping usually ends sooner
     patience: int = 20           # epochs without a better validation NDCG before stopping
@@ -142,22 +144,6 @@ def few_picks(bags: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
         liked = np.flatnonzero(row > 0)
         out[r, rng.choice(liked, size=min(n, len(liked)), replace=False)] = row[liked[0]]
     return out
-
-
-def ndcg_scores(scores: np.ndarray, truth: sp.csr_matrix, k: int) -> float:
-    """Mean NDCG@k of score rows against binary truth rows (rows without truth skipped)."""
-    k = min(k, scores.shape[1])
-    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    order = np.take_along_axis(scores, top, axis=1).argsort(axis=1)[:, ::-1]
-    top = np.take_along_axis(top, order, axis=1)
-    dense = truth.toarray() > 0
-    hits = np.take_along_axis(dense, top, axis=1)
-    discount = 1.0 / np.log2(np.arange(2, k + 2))
-    dcg = (hits * discount).sum(axis=1)
-    n = dense.sum(axis=1)
-    ideal = np.array([discount[:min(int(c), k)].sum() for c in n])
-    ok = n > 0
-    return float((dcg[ok] / ideal[ok]).mean()) if ok.any() else 0.0
 
 
 def split_validation(bags: sp.csr_matrix, share_users: float, share_items: float,
@@ -260,7 +246,7 @@ class MultVAE(KeptMoviesNet, Recommender):
             for x in inputs:
                 scores = average.log_probs(x).cpu().numpy()
                 scores[known > 0] = -np.inf       # known likes are not answers
-                values.append(ndcg_scores(scores, val_truth, cfg.val_k))
+                values.append(mean_ndcg_at_k(scores, val_truth, cfg.val_k))
             return float(np.mean(values))
 
         with torch_threads(cfg.threads):
