@@ -106,7 +106,7 @@ def client(url: str):
 def recommend(c, picks: str, method: str, k: int = 10) -> dict:
     answer = c.predict(picks, method, k, api_name="/recommend_api")
     if not answer.get("results"):
-        raise RuntimeError(f"no results: {answer.get('message')}")
+        raise RuntimeError(f"no results: {answer.get('error') or answer.get('warnings')}")
     return answer
 
 
@@ -154,7 +154,7 @@ def round_trips(server: Server, method: str, n: int = 100) -> None:
 
 def load_test(server: Server, method: str, clients: int, per_client: int) -> None:
     url = server.url
-    from movierec.app.feedback import FeedbackStore
+    from movierec.service.feedback import FeedbackStore
 
     store = FeedbackStore()   # the server's database: same MOVIEREC_HOME
     before = store.count()
@@ -185,7 +185,7 @@ def load_test(server: Server, method: str, clients: int, per_client: int) -> Non
                     answer = c.predict(picks, method, 10, movie, i % 8 != 3,
                                        f"bench-{worker}", api_name="/feedback_api")
                     if not answer.get("results"):
-                        raise RuntimeError(f"feedback answered no results: {answer.get('message')}")
+                        raise RuntimeError(f"feedback answered no results: {answer.get('error')}")
                     with lock:
                         stored_ok[0] += 1
             except Exception as exc:  # noqa: BLE001 - counted as an error
@@ -233,7 +233,7 @@ def map_build(data: str) -> None:
         code = (
             "import time, os\n"
             "from movierec.data import load_dataset\n"
-            "from movierec.app.catalog_map import build_map\n"
+            "from movierec.service.maps import build_map\n"
             f"ds = load_dataset({data!r})\n"
             "t, c = time.perf_counter(), time.process_time()\n"
             "m = build_map(ds, progress=lambda s: None)\n"
@@ -242,7 +242,7 @@ def map_build(data: str) -> None:
             "      f'{time.perf_counter() - t:.1f} s wall, {time.process_time() - c:.1f} s CPU '\n"
             "      f'(projection {m.meta[\"projection_seconds\"]:.1f} s wall)')\n"
             "t = time.perf_counter()\n"
-            "import movierec.app.catalog_map as cm; cm._memo.clear()\n"
+            "import movierec.service.maps as maps; maps._memo.clear()\n"
             "build_map(ds)\n"
             "print(f'catalog map from its cache: {(time.perf_counter() - t) * 1e3:.0f} ms')\n"
         )

@@ -32,6 +32,9 @@ Confidence (0..1) of a movie: the best of its titles/aliases under the best read
 * ``1.00`` normalised title equal (``the matrix`` / ``Matrix, The``);
 * ``0.99`` equal once spaces are ignored too (``Wall-E`` / ``WALL·E``);
 * ``0.985`` equal once the title's leading article is dropped (``matrix`` / ``The Matrix``);
+* ``0.93`` when the query equals a title's main part, the part before its subtitle
+  (``Lagaan`` / ``Lagaan: Once Upon a Time in India``): confident, and never a tie for a
+  movie titled exactly that (``Alien`` / ``Alien: Resurrection``); only equality counts;
 * ``0.95`` equal except for an article the *query* added (``the dark night`` / ``Dark
   Night``: people drop articles, they rarely invent them) or a foreign article at the
   front of the title (``Cité des enfants perdus`` / ``La Cité des enfants perdus``);
@@ -84,6 +87,7 @@ EXACT_SPACING = 0.99    # equal when spaces are ignored too
 EXACT_ARTICLE = 0.985   # equal when a leading article is dropped
 ARTICLE_ADDED = 0.95    # equal apart from an article the query added, or a foreign one
 FUZZY_MAX = 0.95        # a fuzzy match never reaches the "equal" levels
+MAIN_TITLE = 0.93       # the query is a title's main part, before its subtitle ("Lagaan")
 SUBSET_BASE, SUBSET_LEN = 0.70, 0.25  # query words in a longer title: (base + len x share) x cov
 NUMBER_MISSING, NUMBER_EXTRA = 0.25, 0.05
 YEAR_NEAR, YEAR_UNKNOWN, YEAR_WRONG = 0.97, 0.90, 0.80
@@ -205,6 +209,17 @@ def normalise_title(text: str) -> tuple[str, str]:
     """
     full, stripped = _normalise_many([str(text)])
     return full[0], stripped[0]
+
+
+def _main_title(text: str) -> str | None:
+    """The part before a subtitle (``"Lagaan: Once Upon ..."`` -> ``"Lagaan"``), when the
+    title has one and the part is a real name (at least 4 letters or two words)."""
+    head, sep, rest = text.partition(":")
+    head = head.strip()
+    if not sep or not rest.strip() or not head:
+        return None
+    letters = sum(ch.isalnum() for ch in head)
+    return head if letters >= 4 or " " in head else None
 
 
 def _compact(text: str) -> str:
@@ -378,6 +393,16 @@ class TitleIndex:
                     if isinstance(alias, str) and alias:
                         extra_raw.append(alias)
                         extra_own.append(i)
+        # The main title before a subtitle ("Lagaan" of "Lagaan: Once Upon a Time in India"),
+        # of every title and alias: people type it alone. Marked, so it scores MAIN_TITLE.
+        n_named = len(extra_raw)
+        for text, i in list(zip(raw, own)) + list(zip(extra_raw, extra_own)):
+            head = _main_title(text)
+            if head:
+                extra_raw.append(head)
+                extra_own.append(i)
+        is_head = np.zeros(len(raw) + len(extra_raw), dtype=bool)
+        is_head[len(raw) + n_named:] = True
         full, stripped = _normalise_many(raw + extra_raw)
         keep = [k for k in range(len(raw)) if full[k]]
         if extra_raw:
@@ -398,6 +423,7 @@ class TitleIndex:
         self._full: list[str] = np.asarray(full, dtype=object)[order].tolist()
         self._stripped: list[str] = stripped_arr[order].tolist()
         self._owner = owners[order]
+        self._head = is_head[order]
         m = len(order)
         self._choice_pop = self._pop[self._owner]
         self._choice_year = years[self._owner]
@@ -433,6 +459,12 @@ class TitleIndex:
         self._idf = np.log1p(m / np.maximum(df, 1)).astype(np.float32)
         self._max_idf = float(np.log1p(max(m, 1)))
         self._sorted_keys: tuple | None = None  # built on first suggest()
+
+    @classmethod
+    def for_catalog(cls, catalog) -> "TitleIndex":
+        """The index of a `Catalog`: its titles, original titles and akas, ties ranked by how
+        well known each movie is (`Catalog.popularity`). The one way movierec builds it."""
+        return cls(catalog.frame, catalog.popularity())
 
     def _same_compact(self, text: str) -> list[int]:
         """The strings equal to ``text`` once spaces are ignored."""
@@ -681,6 +713,9 @@ class TitleIndex:
             conf = min(sim, FUZZY_MAX)
             if q_num - c_num:
                 conf -= NUMBER_MISSING
+        if self._head[c]:   # the main title typed alone: confident, never exact; a fuzzy
+            # match of a main title is no evidence (Godfathr is not The Godfather: Part II)
+            conf = min(conf, MAIN_TITLE) if conf >= ARTICLE_ADDED else 0.0
         if reading.year is not None:
             movie_year = self._years[int(self._owner[c])]
             if movie_year is None:

@@ -53,8 +53,8 @@ def app_dataset() -> Dataset:
 
 @pytest.fixture
 def service(app_dataset, tmp_path, offline_posters):
-    from movierec.app.feedback import FeedbackStore
-    from movierec.app.service import AppService
+    from movierec.app.context import AppService
+    from movierec.service.feedback import FeedbackStore
 
     return AppService(
         dataset=app_dataset,

@@ -22,8 +22,8 @@ def free_port() -> int:
 def served(app_dataset, tmp_path_factory):
     """The app on a free localhost port; yields (client, service); closed afterwards."""
     from movierec.app import create_app
-    from movierec.app.feedback import FeedbackStore
-    from movierec.app.service import AppService
+    from movierec.service.feedback import FeedbackStore
+    from movierec.app.context import AppService
 
     mp = pytest.MonkeyPatch()
     mp.setenv("MOVIEREC_OFFLINE", "1")
@@ -64,12 +64,16 @@ def test_recommend_endpoint(served):
     assert [p["feel"] for p in out["picks"]] == ["love", "4.5", "love", "dislike"]
     assert len(out["results"]) == 6
     row = out["results"][0]
-    assert set(row) == {"index", "title", "year", "genres", "poster", "explanation", "score"}
+    assert list(row) == ["rank", "index", "title", "year", "genres", "tmdb_id", "imdb_id",
+                         "movielens_id", "poster_url", "score", "explanation"]
     assert row["explanation"] and row["index"] not in (1, 2, 3, 25)
+    assert all(r["poster_url"] is None or r["poster_url"].startswith("https://")
+               for r in out["results"])
     bad = client.predict("x" * 10_000, "item_knn", 6, api_name="/recommend_api")
-    assert bad["results"] == [] and bad["message"].startswith("not found")
+    assert bad["error"]["code"] == "unknown_title"
+    assert bad["error"]["message"].startswith("not found")
     few = client.predict("Family Movie 1", "hybrid", 6, api_name="/recommend_api")
-    assert few["results"] == [] and "at least 3" in few["message"]
+    assert few["error"]["code"] == "too_few_picks" and "at least 3" in few["error"]["message"]
 
 
 def test_feedback_endpoint_stores_and_refreshes(served):

@@ -248,8 +248,8 @@ def test_hostile_titles_render_as_text_on_a_phone(service, tmp_path):
 @pytest.mark.integration
 def test_three_titles_to_posters_and_a_thumbs_down(tmdb_small, tmp_path, monkeypatch):
     _require_browser()
-    from movierec.app.feedback import FeedbackStore
-    from movierec.app.service import AppService
+    from movierec.service.feedback import FeedbackStore
+    from movierec.app.context import AppService
 
     monkeypatch.setenv("MOVIEREC_OFFLINE", "1")  # drawn cards: no network in tests
     feedback = FeedbackStore(tmp_path / "feedback.sqlite")
@@ -278,3 +278,134 @@ def test_three_titles_to_posters_and_a_thumbs_down(tmdb_small, tmp_path, monkeyp
     rows = feedback.rows()
     assert len(rows) == 1 and rows[0]["liked"] is False and rows[0]["method"] == "item_knn"
     assert first.stat().st_size > 10_000
+
+
+# --- options and the four front doors -------------------------------------------------------
+def open_options(driver):
+    """Open the Options accordion (once) and wait for the method menu."""
+    if not by_css(driver, "#mr-method input"):
+        by_css(driver, "#mr-options button")[0].click()
+    return wait_for(driver, lambda d: next(iter(by_css(d, "#mr-method input")), None),
+                    "the Options panel did not open")
+
+
+def choose(driver, element_id: str, typed: str, option_starts: str):
+    """Type into a dropdown and click the option whose text starts with ``option_starts``."""
+    from selenium.webdriver.common.keys import Keys
+
+    box = by_css(driver, f"#{element_id} input")[0]
+    box.click()
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.BACKSPACE)
+    box.send_keys(typed)
+
+    def option(d):
+        return next((li for li in by_css(d, f"#{element_id} li[data-testid=dropdown-option]")
+                     if (li.get_attribute("aria-label") or "").startswith(option_starts)), None)
+
+    wait_for(driver, option, f"no option {option_starts!r} in {element_id}").click()
+
+
+def year_of(caption: str) -> int:
+    """1994 from 'Crime Movie 14 (1994) · Because ...'."""
+    return int(caption.partition(" · ")[0].rsplit("(", 1)[1][:4])
+
+
+def error_toasts(driver) -> list[str]:
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('.toast-body'))"
+        ".map(e => e.className + ' ' + e.textContent.trim());")
+
+
+def wait_for_change(driver, before: list[str], what: str) -> list[str]:
+    """The new captions once they differ from ``before`` (and explain every poster)."""
+    wait_for(driver, lambda d: captions(d) and captions(d) != before, f"{what}: no new list")
+    shown = captions(driver)
+    assert all(len(c.partition(" · ")[2]) > 10 for c in shown), (what, shown)
+    assert not error_toasts(driver), (what, error_toasts(driver))
+    return shown
+
+
+def test_every_option_gives_explained_posters_without_an_error(service, tmp_path):
+    _require_browser()
+    with serving(service) as url, chromium() as driver:
+        box = open_app(driver, url)
+        for n in (1, 2, 3):
+            pick(driver, box, f"family movie {n}", f"Family Movie {n} (")
+        shown = wait_for_results(driver, 10)
+        open_options(driver)
+        assert not error_toasts(driver), "opening Options raised an error"
+        years = [by_css(driver, f"#{i} input")[0].get_attribute("value")
+                 for i in ("mr-year-from", "mr-year-to")]
+        assert years == ["", ""], f"empty year boxes show {years}"
+        choose(driver, "mr-method", "content", "content")
+        shown = wait_for_change(driver, shown, "method content")
+        choose(driver, "mr-genres-in", "Crime", "Crime")
+        shown = wait_for_change(driver, shown, "only Crime")
+        assert all(c.startswith("Crime Movie") for c in shown), shown
+        next(el for el in by_css(driver, "#mr-era label") if "new" in el.text).click()
+        shown = wait_for_change(driver, shown, "era new")
+        assert all(year_of(c) >= 1992 for c in shown), shown     # the newest is 2002
+        year_to = by_css(driver, "#mr-year-to input")[0]
+        year_to.send_keys("1995\n")
+        shown = wait_for_change(driver, shown, "to 1995")
+        assert sorted(year_of(c) for c in shown) == [1992, 1993, 1994, 1995], shown
+        next(el for el in by_css(driver, "#mr-era label") if "any" in el.text).click()
+        shown = wait_for_change(driver, shown, "era any")
+        assert max(year_of(c) for c in shown) == 1995 and len(shown) == 12, shown
+        year_from = by_css(driver, "#mr-year-from input")[0]
+        year_from.send_keys("1990\n")
+        shown = wait_for_change(driver, shown, "1990 to 1995")
+        assert sorted(year_of(c) for c in shown) == list(range(1990, 1996)), shown
+        screenshot(driver, tmp_path, "movierec-options.png")
+        from selenium.webdriver.common.keys import Keys
+
+        year_to.send_keys(Keys.CONTROL, "a")
+        year_to.send_keys("19x5\n")          # a bad year is named in the message, no toast
+        wait_for(driver, lambda d: "19x5" in text_of(d, "mr-result-msg"),
+                 "a bad year was not named")
+        assert not captions(driver) and not error_toasts(driver)
+        assert driver.execute_script("return window.__xss") == 0
+
+
+@pytest.mark.integration
+def test_four_front_doors_give_the_same_answer(ml100k, tmp_path, monkeypatch):
+    """The CLI (--json), movierec.recommend(), /recommend_api and the app's Recommend
+    button: the same picks and settings give the same movies in the same order, and the
+    three JSON doors the same field names."""
+    _require_browser()
+    import json
+
+    import gradio_client
+    from typer.testing import CliRunner
+
+    import movierec
+    from movierec.app.context import AppService
+    from movierec.cli.main import app as cli
+    from movierec.service.feedback import FeedbackStore
+
+    monkeypatch.setenv("MOVIEREC_OFFLINE", "1")
+    typed = ["toy stroy", "aladin", "the lion king"]
+    cli_out = CliRunner().invoke(cli, ["recommend", *typed, "-m", "item_knn", "-k", "12",
+                                       "--data", "ml-100k", "--json"])
+    assert cli_out.exit_code == 0, cli_out.output
+    from_cli = json.loads(cli_out.stdout)
+    from_python = movierec.recommend(typed, method="item_knn", k=12, data="ml-100k").to_json()
+    service = AppService(dataset=ml100k, default_method="item_knn",
+                         feedback=FeedbackStore(tmp_path / "f.sqlite"))
+    with serving(service) as url, chromium() as driver:
+        client = gradio_client.Client(url, verbose=False)
+        from_http = client.predict("\n".join(typed), "item_knn", 12, api_name="/recommend_api")
+        box = open_app(driver, url)
+        pick(driver, box, typed[0], "Toy Story (1995)")
+        pick(driver, box, typed[1], "Aladdin (1992)")
+        pick(driver, box, typed[2], "The Lion King (1994)")
+        shown = wait_for_results(driver, 12)
+    labels = [f"{r['title']} ({r['year']})" for r in from_cli["results"]]
+    assert len(labels) == 12
+    for other in (from_python, from_http):
+        assert [f"{r['title']} ({r['year']})" for r in other["results"]] == labels
+        assert [list(r) for r in other["results"]] == [list(r) for r in from_cli["results"]]
+        assert list(other) == list(from_cli)
+        assert [p["index"] for p in other["picks"]] == [p["index"] for p in from_cli["picks"]]
+    assert [c.partition(" · ")[0] for c in shown] == labels

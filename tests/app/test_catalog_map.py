@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from movierec.app import catalog_map as cm
+from movierec.models import cluster_map
+from movierec.service import maps
 from movierec.data.catalog import Catalog
 from movierec.data.dataset import Dataset
 from movierec.synthetic import block_dataset
@@ -20,10 +22,10 @@ def home(tmp_path_factory):
     path = tmp_path_factory.mktemp("map-home")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MOVIEREC_HOME", str(path))
-        cm._memo.clear()
+        maps._memo.clear()
         cm._hover_memo.clear()
         yield path
-    cm._memo.clear()
+    maps._memo.clear()
     cm._hover_memo.clear()
 
 
@@ -38,7 +40,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def built(home, data):
-    return cm.build_map(data, max_movies=30, progress=lambda _m: None)
+    return maps.build_map(data, max_movies=30, progress=lambda _m: None)
 
 
 def test_every_movie_has_a_position_and_a_cluster(built, data):
@@ -46,7 +48,7 @@ def test_every_movie_has_a_position_and_a_cluster(built, data):
     assert built.xy.shape == (n, 2) and np.isfinite(built.xy).all()
     assert len(built.indices) == 30 and len(set(built.indices.tolist())) == 30
     assert built.labels.shape == (n,) and built.labels.max() < len(built.names)
-    k = cm.map_cluster_count(n)
+    k = maps.map_cluster_count(n)
     assert len(built.names) == k == 5
     assert built.meta["method"] == "tsne" and built.meta["clusters"] == f"cluster-k{k}"
     assert np.abs(built.xy[built.indices]).max() == pytest.approx(1.0)
@@ -80,16 +82,16 @@ def test_the_two_taste_blocks_land_apart(built, data):
 
 def test_cached_on_disk_without_pickle_and_keyed_by_fingerprint(built, data, home):
     files = sorted(p.name for p in (home / "app" / "maps").iterdir())
-    stem = f"{data.name}-{data.fingerprint[:12]}-cluster-k5-30-v{cm.MAP_VERSION}"
+    stem = f"{data.name}-{data.fingerprint[:12]}-cluster-k5-30-v{maps.MAP_VERSION}"
     assert files == [f"{stem}.json", f"{stem}.npz"]
     meta = json.loads((home / "app" / "maps" / f"{stem}.json").read_text())
     assert meta["fingerprint"] == data.fingerprint and meta["names"] == built.names
-    cm._memo.clear()
-    again = cm.build_map(data, max_movies=30, progress=lambda m: pytest.fail(f"rebuilt: {m}"))
+    maps._memo.clear()
+    again = maps.build_map(data, max_movies=30, progress=lambda m: pytest.fail(f"rebuilt: {m}"))
     np.testing.assert_array_equal(again.xy, built.xy)
     np.testing.assert_array_equal(again.indices, built.indices)
     other = Dataset(data.name, data.catalog, data.ratings, "f" * 64, data.manifest)
-    assert cm.load_map(stem, other) is None            # other data: never reused
+    assert maps.load_map(stem, other) is None            # other data: never reused
 
 
 def test_figure_highlights_picks_and_recommendations(built, data):
@@ -129,7 +131,7 @@ def test_many_clusters_get_one_shared_trace_and_named_pick_clusters(data):
     labels = np.arange(n) % k
     names = [f"<b>cluster {c}</b>" for c in range(k)]
     xy = np.random.default_rng(0).uniform(-1, 1, (n, 2)).astype(np.float32)
-    cmap = cm.CatalogMap(data.name, data.fingerprint, np.arange(n), xy, labels, names)
+    cmap = cluster_map.CatalogMap(data.name, data.fingerprint, np.arange(n), xy, labels, names)
     fig = cm.map_figure(cmap, data.catalog, picks=[1, 2, 3], recommended=[4])
     legend = [t.name for t in fig.data]
     assert legend[0] == f"{k - 4} other clusters"
@@ -144,10 +146,10 @@ def test_bad_input_is_refused(built, data):
     with pytest.raises(ValueError, match="covers"):
         cm.map_figure(built, small)
     with pytest.raises(ValueError, match="max_movies"):
-        cm.build_map(data, max_movies=0)
+        maps.build_map(data, max_movies=0)
 
 
 def test_projection_of_tiny_inputs():
-    xy, method = cm.project(np.eye(3, 4, dtype=np.float32))
+    xy, method = cluster_map.project(np.eye(3, 4, dtype=np.float32))
     assert method == "pca" and xy.shape == (3, 2) and np.isfinite(xy).all()
-    assert cm.project(np.zeros((0, 4), np.float32))[0].shape == (0, 2)
+    assert cluster_map.project(np.zeros((0, 4), np.float32))[0].shape == (0, 2)

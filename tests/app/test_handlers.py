@@ -7,10 +7,12 @@ import pandas as pd
 import pytest
 
 from movierec.app import api, handlers
-from movierec.app.handlers import Controls
-from movierec.app.service import AppService, method_choices, parse_method
+from movierec.app.context import AppService
+from movierec.app.handlers import settings_from_widgets
+from movierec.service import ServiceError, Settings, method_choices, parse_method
 from movierec.app.tabs import evaluation_view, map_view
 from movierec.app.views import details_html, esc, message_html, picks_html
+from movierec.service.picks import MAX_PICKS
 
 SCRIPT_TITLE = "<script>alert(1)</script>"  # titles of movies 0 and 22 (see conftest.py)
 IMG_TITLE = "<img src=x onerror=alert(1)>"
@@ -43,7 +45,7 @@ def test_method_menu_offers_each_cluster_strategy_and_parses_variants():
     assert parse_method("Item-KNN").key == "item_knn"
     assert parse_method(None).key == "hybrid"
     assert parse_method(method_choices()[0].menu_label).key == keys[0]
-    with pytest.raises(ValueError, match="choose one of"):
+    with pytest.raises(ServiceError, match="choose one of"):
         parse_method("'; DROP TABLE models; --")
 
 
@@ -116,10 +118,10 @@ def test_the_catalog_really_has_hostile_titles(service):
 
 def test_picks_are_capped(service):
     picks = [
-        {"index": 100 + i, "label": f"m{i}", "feel": "love"} for i in range(handlers.MAX_PICKS)
+        {"index": 100 + i, "label": f"m{i}", "feel": "love"} for i in range(MAX_PICKS)
     ]
     change = handlers.add_pick(service, picks, "movie:1")
-    assert len(change.picks) == handlers.MAX_PICKS and change.kind == "warn"
+    assert len(change.picks) == MAX_PICKS and change.kind == "warn"
 
 
 def test_edit_remove_and_parse_feel():
@@ -131,18 +133,20 @@ def test_edit_remove_and_parse_feel():
     assert picks[1]["feel"] == "love"  # inputs are never mutated
 
 
-def test_profile_from_maps_feels_and_folds_thumbs():
+def test_page_picks_map_feels_and_fold_thumbs(service):
     picks = [
         {"index": 1, "label": "a", "feel": "love"},
         {"index": 2, "label": "b", "feel": "2"},
         {"index": 3, "label": "c", "feel": "like"},
         {"index": 4, "label": "d", "feel": "dislike"},
     ]
-    profile = handlers.profile_from(picks, [{"index": 9, "label": "z", "liked": False}])
+    resolved = service.resolve(handlers.specs_of(picks))
+    profile = resolved.profile(handlers.thumbs_of([{"index": 9, "label": "z", "liked": False}]))
     assert profile.items.tolist() == [1, 2, 3, 4, 9]
     assert np.isnan(profile.ratings[0]) and profile.ratings[1] == 2.0
     assert profile.positives.tolist() == [1, 3]
     assert set(profile.negatives.tolist()) == {2, 4, 9}
+    assert [p.matched_by for p in resolved.picks] == ["index"] * 4
 
 
 def test_examples_and_onboarding_sample(service):
@@ -163,11 +167,12 @@ def test_examples_and_onboarding_sample(service):
 def test_fewer_than_three_picks_is_a_clear_message(service):
     results = handlers.recommend(service, picks_of(service, [1, 2]))
     assert not results.ok and results.kind == "warn" and "add 1 more" in results.message
+    assert "at least 3" in results.message
 
 
 def test_recommend_stays_in_the_block_and_fills_every_view(service):
     picks = picks_of(service, FAMILY)
-    results = handlers.recommend(service, picks, (), Controls(method="item_knn", k=8))
+    results = handlers.recommend(service, picks, (), Settings(method="item_knn", k=8))
     assert results.ok and len(results.items) == 8 and results.method == "item_knn"
     indices = [i.index for i in results.items]
     assert not set(indices) & set(FAMILY)
@@ -177,80 +182,75 @@ def test_recommend_stays_in_the_block_and_fills_every_view(service):
     assert all(item.explanation for item in results.items)
     assert [row[0] for row in results.table()] == list(range(1, 9))
     assert len(results.table()[0]) == len(handlers.TABLE_HEADERS)
-    api_rows = results.to_api()["results"]
-    assert set(api_rows[0]) == {
-        "index",
-        "title",
-        "year",
-        "genres",
-        "poster",
-        "explanation",
-        "score",
-    }
+    api_rows = results.answer.to_json()["results"]
+    assert list(api_rows[0]) == ["rank", "index", "title", "year", "genres", "tmdb_id", "imdb_id",
+                                 "movielens_id", "poster_url", "score", "explanation"]
 
 
 def test_posters_are_urls_or_existing_cards(service):
     results = handlers.recommend(
-        service, picks_of(service, FAMILY), (), Controls(method="item_knn", k=20)
+        service, picks_of(service, FAMILY), (), Settings(method="item_knn", k=20)
     )
     from pathlib import Path
 
-    for item in results.items:  # offline in tests: always a drawn card file
-        assert Path(item.poster).is_file()
+    for poster, _ in results.gallery():  # offline in tests: always a drawn card file
+        assert Path(poster).is_file()
+    for item in results.items:  # what leaves the server: public URLs only, never a path
+        assert item.poster_url is None or item.poster_url.startswith("https://image.tmdb.org/")
 
 
 def test_filters_and_impossible_filters(service):
     picks = picks_of(service, FAMILY)
-    results = handlers.recommend(service, picks, (), Controls(method="item_knn", year_from=1990))
+    results = handlers.recommend(service, picks, (), Settings(method="item_knn", year_from=1990))
     assert results.ok and all(i.year >= 1990 for i in results.items)
     empty = handlers.recommend(
-        service, picks, (), Controls(method="item_knn", genres_in=("Western",))
+        service, picks, (), Settings(method="item_knn", genres=("Western",))
     )
-    assert not empty.ok and "filters" in empty.message
+    assert not empty.ok and "Western" in empty.message
+    nothing = handlers.recommend(service, picks, (), Settings(method="item_knn",
+                                                              min_votes=10**9))
+    assert not nothing.ok and "filters" in nothing.message and "1000000000" in nothing.message
 
 
 def test_bad_method_and_all_disliked_are_messages(service):
-    bad = handlers.recommend(service, picks_of(service, FAMILY), (), Controls(method="nope"))
+    bad = handlers.recommend(service, picks_of(service, FAMILY), (), Settings(method="nope"))
     assert bad.kind == "error" and "choose one of" in bad.message
     sour = handlers.recommend(
-        service, picks_of(service, FAMILY, "dislike"), (), Controls(method="item_knn")
+        service, picks_of(service, FAMILY, "dislike"), (), Settings(method="item_knn")
     )
     assert not sour.ok and "like" in sour.message
 
 
-def test_controls_coerce_widget_values():
-    c = Controls.coerce(
-        "ease", 500.0, "NEW", 2005.0, 1990, ["Drama"], None, "EN (123 movies)", "abc"
-    )
-    assert (c.k, c.era, c.year_from, c.year_to, c.language, c.min_votes) == (
-        50,
-        "new",
-        1990,
-        2005,
-        "en",
-        0,
-    )
-    assert c.genres_in == ("Drama",) and c.genres_out == ()
-    d = Controls.coerce(None, None, "weird", "", "x", language="any")
-    assert (d.method, d.k, d.era, d.year_from, d.year_to, d.language) == (
-        "hybrid",
-        12,
-        "any",
-        None,
-        None,
-        None,
-    )
-    assert d.to_filter().era == "any"
+def test_widget_values_become_settings_and_bad_ones_are_named(service):
+    s = settings_from_widgets("ease", 20.0, "NEW", 1990.0, 2005, ["Drama"], None,
+                              "en", 10.0)
+    assert (s.method, s.k, s.era, s.year_from, s.year_to, s.genres, s.language) == (
+        "ease", 20.0, "NEW", 1990.0, 2005, ("Drama",), "en")
+    # empty year boxes (None, "" or the 0 Gradio shows) and "any" language mean no filter
+    d = settings_from_widgets(None, None, None, 0, "", (), (), "any", None,
+                              default_method="item_knn")
+    assert (d.method, d.k, d.era, d.year_from, d.year_to, d.language, d.min_votes) == (
+        "item_knn", handlers.DEFAULT_K, "any", None, None, "any", 0)
+    from movierec.service.request import check_settings
+
+    assert check_settings(d, service.catalog).filter.language is None
+    picks = picks_of(service, FAMILY)
+    for widgets, named in (((("item_knn", 8, "any", 2005, 1990)), "2005"),
+                           (("item_knn", 8, "weird"), "weird"),
+                           (("item_knn", 8, "any", 99999), "99999"),
+                           (("item_knn", 8, "any", None, None, ["Cartoons"]), "Cartoons"),
+                           (("item_knn", 8, "any", None, None, (), (), "xx"), "xx")):
+        results = handlers.recommend(service, picks, (), settings_from_widgets(*widgets))
+        assert not results.ok and named in results.message, results.message
 
 
 def test_thumbs_down_is_stored_and_changes_the_list(service):
     picks = picks_of(service, FAMILY)
-    controls = Controls(method="item_knn", k=8)
-    first = handlers.recommend(service, picks, (), controls)
+    settings = Settings(method="item_knn", k=8)
+    first = handlers.recommend(service, picks, (), settings)
     target = first.items[0]
-    thumbs, again = handlers.give_thumb(
-        service, "sess-1", picks, [], controls, first.shown(), target.index, False
-    )
+    thumbs, again = handlers.give_thumb(service, "sess-1", picks, [], settings, target.index,
+                                        False)
     assert thumbs == [{"index": target.index, "label": target.label, "liked": False}]
     assert again.ok and target.index not in [i.index for i in again.items]
     assert again.message.startswith("Noted")
@@ -266,7 +266,7 @@ def test_thumbs_down_is_stored_and_changes_the_list(service):
     assert row["verdict"] == "bad" and row["picks"] == FAMILY and row["title"] == target.label
     assert row["method"] == "item_knn" and row["dataset"] == service.data_name
     thumbs, _ = handlers.give_thumb(
-        service, "sess-1", picks, thumbs, controls, again.shown(), again.items[0].index, True
+        service, "sess-1", picks, thumbs, settings, again.items[0].index, True
     )
     assert [t["liked"] for t in thumbs] == [False, True]
     assert service.feedback.count() == 2
@@ -307,31 +307,30 @@ def test_views_escape_picks_and_messages(service):
 
 
 # --- script endpoints ----------------------------------------------------------------------
-def test_parse_picks_text_ratings_likes_dislikes(service):
-    picks, notes = api.parse_picks_text(
-        service,
-        "Family Movie 1\r\nFamly Movie 2 = 4.5\n\n-Crime Movie 3\n+Family Movie 4\nFamily Movie 1",
-    )
-    assert [(p["index"], p["feel"]) for p in picks] == [
+def test_picks_text_ratings_likes_dislikes(service):
+    text = ("Family Movie 1\r\nFamly Movie 2 = 4.5\n\n-Crime Movie 3\n+Family Movie 4\n"
+            "Family Movie 1")
+    out = api.recommend_api(service, text, "item_knn", 5)
+    assert [(p["index"], p["feel"]) for p in out["picks"]] == [
         (1, "love"),
         (2, "4.5"),
         (25, "dislike"),
         (4, "like"),
     ]
-    assert notes == []
-    with pytest.raises(api.PicksError, match="outside 0.5-5"):
-        api.parse_picks_text(service, "Family Movie 1=9")
+    assert any("picked twice" in n for n in out["notes"])
+    bad = api.recommend_api(service, "Family Movie 1=9\nFamily Movie 2\nFamily Movie 3",
+                            "item_knn", 5)
+    assert bad["error"]["code"] == "bad_pick" and "outside 0.5-5" in bad["error"]["message"]
 
 
 @pytest.mark.parametrize(
     "text",
     ["", "x" * 10_000, "🎬\n🍿\n🎥", "'; DROP TABLE feedback; --", SCRIPT_TITLE * 500, "\n" * 5000],
 )
-def test_recommend_api_answers_odd_input_with_a_message(service, text):
+def test_recommend_api_answers_odd_input_with_an_error_object(service, text):
     out = api.recommend_api(service, text, "item_knn", 5)
-    assert set(out) >= {"message", "picks", "results"} and out["message"]
-    if not out["results"]:
-        assert out["message"]
+    assert set(out) == {"error"} and set(out["error"]) == {"code", "message", "suggestions"}
+    assert out["error"]["message"] and "<script>" not in out["error"]["message"][:0]
 
 
 def test_recommend_api_and_feedback_api(service):
@@ -340,13 +339,20 @@ def test_recommend_api_and_feedback_api(service):
     assert len(out["results"]) == 5 and out["method"] == "content"
     assert [p["index"] for p in out["picks"]] == [1, 2, 3]
     bad = api.recommend_api(service, text, "nope", 5)
-    assert bad["results"] == [] and "choose one of" in bad["message"]
+    assert bad["error"]["code"] == "unknown_method" and "choose one of" in bad["error"]["message"]
+    assert "item_knn" in bad["error"]["suggestions"]
     first = api.recommend_api(service, text, "item_knn", 5)["results"][0]["index"]
     after = api.feedback_api(service, text, "item_knn", 5, first, False, "script-1")
     assert first not in [r["index"] for r in after["results"]] and len(after["results"]) == 5
-    assert service.feedback.rows()[-1]["session"] == "script-1"
-    assert api.feedback_api(service, text, "item_knn", 5, "x", True, "s")["results"] == []
-    assert api.feedback_api(service, text, "item_knn", 5, 10**6, True, "s")["results"] == []
+    row = service.feedback.rows()[-1]
+    assert row["session"] == "script-1" and row["rank"] == 1 and row["liked"] is False
+    count = service.feedback.count()
+    for movie, liked in (("x", True), (10**6, True), (first, "false"), (first, None), (first, 2)):
+        out = api.feedback_api(service, text, "item_knn", 5, movie, liked, "s")
+        assert out["error"]["code"] == "bad_argument", (movie, liked)
+    assert service.feedback.count() == count, "a refused thumb is never stored"
+    for k in (0, -1, 101, "ten"):
+        assert api.recommend_api(service, text, "item_knn", k)["error"]["code"] == "bad_k"
     found = api.search_api(service, "crime movie 1")
     assert found[0]["label"].startswith("Crime Movie 1") and set(found[0]) == {
         "index",
@@ -357,12 +363,13 @@ def test_recommend_api_and_feedback_api(service):
 
 def test_too_many_titles_and_long_text_are_cut_with_a_note(service):
     text = "\n".join(f"Family Movie {8 + i % 12}" for i in range(80))
-    picks, notes = api.parse_picks_text(service, text)
-    assert len(picks) == 12 and any("first 50" in n for n in notes)
-    _, notes = api.parse_picks_text(service, "Family Movie 1\nFamily Movie 2\n" + " " * 20_000)
-    assert any("10,000 characters" in n for n in notes)
+    out = api.recommend_api(service, text, "item_knn", 5)
+    assert len(out["picks"]) == 12 and any("first 50" in n for n in out["notes"])
+    out = api.recommend_api(service, "Family Movie 1\nFamily Movie 2\nFamily Movie 3"
+                            + " " * 20_000, "item_knn", 5)
+    assert any("10,000 characters" in n for n in out["notes"]) and out["results"]
     out = api.recommend_api(service, "Family Movie 1\n" + "y" * 20_000, "item_knn", 5)
-    assert out["results"] == [] and "not found" in out["message"]
+    assert out["error"]["code"] == "unknown_title" and "not found" in out["error"]["message"]
 
 
 # --- other tabs ----------------------------------------------------------------------------
@@ -412,10 +419,9 @@ def test_map_view_reports_problems_as_messages(service, monkeypatch):
 def test_service_loads_each_model_once(app_dataset):
     service = AppService(dataset=app_dataset, default_method="item_knn")
     first = service.model("item_knn")
-    assert service.model("Item-KNN") is first and service.is_loaded("item_knn")
+    assert service.model("Item-KNN") is first
     assert service.is_ready("item_knn") and not service.is_ready("ease")
     timings = service.warm()
     assert "warm" in timings and service.index is service.index
     assert service.search("Family Movie 1") is service.search("Family Movie 1")
-    assert service.brief(1)["title"] == "Family Movie 1" and service.brief(1)["year"] == 1981
     assert service.genres() and service.languages()[0][0] in ("en", "fr")

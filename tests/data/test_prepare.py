@@ -79,6 +79,7 @@ def test_changed_source_is_rebuilt_touched_is_not(tmp_path):
 
 def test_missing_source_names_itself(tmp_path, monkeypatch):
     monkeypatch.setenv("MOVIEREC_DATA", str(tmp_path / "nowhere"))
+    monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))   # no earlier prepare --from
     result = CliRunner().invoke(app, ["prepare", "ml-1m"])
     assert result.exit_code == 2
     assert "ratings.dat" in result.output and "movierec download ml-1m" in result.output

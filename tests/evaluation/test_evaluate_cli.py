@@ -85,7 +85,7 @@ def test_a_failing_model_shows_as_an_error_row(synthetic, monkeypatch, tmp_path)
     (("--protocol", "loo"), "unknown protocol"),
     (("--models", "nope"), "unknown model"),
     (("--peers", "lightfm"), "unknown peer"),
-    (("--fold-in", "1.5"), "fold_in must be between 0 and 1"),
+    (("--fold-in", "1.5"), "between 0 and 1 (e.g. 0.8), not 1.5"),
     (("-k", "0"), "at least 1"),
 ])
 def test_bad_input_is_a_clear_error(synthetic, args, message):

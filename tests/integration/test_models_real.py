@@ -15,8 +15,7 @@ import numpy as np
 import pytest
 
 from movierec.models.registry import NEURAL, available, create
-from movierec.picks import resolve_picks
-from movierec.search import TitleIndex
+from movierec.service import Service
 
 pytestmark = pytest.mark.integration
 
@@ -35,6 +34,14 @@ CRIME_GENRES = {"Crime", "Thriller"}
 PERSONAL = [m for m in available() if m != "popularity" and m not in NEURAL]
 READS_MOVIES = {"content", "embeddings", "cluster", "hybrid"}
 _fitted: dict = {}
+_services: dict = {}
+
+
+def profile_of(dataset, titles):
+    """The profile the service builds from typed titles (the one picks road)."""
+    if dataset.fingerprint not in _services:
+        _services[dataset.fingerprint] = Service(dataset=dataset)
+    return _services[dataset.fingerprint].resolve(titles).profile()
 
 
 @pytest.fixture(params=["the-movies-dataset", "ml-100k"])
@@ -54,9 +61,8 @@ def share_with(dataset, items, genres) -> float:
 
 
 def check_taste(method, dataset, picks_by_data, other_by_data, genres, k=10):
-    index = TitleIndex(dataset.catalog.frame, dataset.catalog.popularity())
-    picks = resolve_picks(index, dataset.catalog, picks_by_data[dataset.name]).profile
-    other = resolve_picks(index, dataset.catalog, other_by_data[dataset.name]).profile
+    picks = profile_of(dataset, picks_by_data[dataset.name])
+    other = profile_of(dataset, other_by_data[dataset.name])
     model = fitted(method, dataset)
     recs = model.recommend(picks, k=k)
     assert len(recs) == k and all(recs.explanations)
@@ -85,8 +91,7 @@ def test_crime_thrillers_give_crime_thrillers(method, dataset):
 
 def test_popularity_is_well_loved(dataset):
     recs = fitted("popularity", dataset).recommend(
-        resolve_picks(TitleIndex(dataset.catalog.frame, dataset.catalog.popularity()),
-                      dataset.catalog, CRIME[dataset.name]).profile, k=10)
+        profile_of(dataset, CRIME[dataset.name]), k=10)
     # the weighted rating needs many votes: every pick is among the most-voted 25%
     votes = dataset.catalog.votes
     assert (votes[recs.items] >= np.percentile(votes[votes > 0], 75)).all()

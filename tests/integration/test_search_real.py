@@ -94,6 +94,18 @@ def test_typed_title_with_its_year_is_exact(tmdb_index):
         assert match.status == "exact", match.message()
 
 
+def test_a_main_title_alone_is_a_confident_match(tmdb_index):
+    """The part before a subtitle is how people name a film; a film titled exactly that
+    still wins outright (no tie with its sequels' main titles)."""
+    match = tmdb_index.search("Lagaan")
+    assert match.status == "confident", match.message()
+    assert match.best.title == "Lagaan: Once Upon a Time in India"
+    for query, title in [("Alien", "Alien"), ("The Godfather", "The Godfather"),
+                         ("godfathr", "The Godfather")]:
+        match = tmdb_index.search(query)
+        assert match.ok and match.best.title == title, match.message()
+
+
 def test_garbage_on_the_real_catalog(tmdb_index):
     for query in ["", "   ", "x" * 10_000, "🎬🍿", "qwxzzyqwxzzy"]:
         match = tmdb_index.search(query)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from movierec.app.service import AppService
+from movierec.app.context import AppService
 
 if TYPE_CHECKING:  # pragma: no cover
     import gradio as gr

@@ -1,114 +1,62 @@
-"""The app's stable script endpoints (``recommend_api``, ``feedback_api``, ``search_api``).
+"""The app's script endpoints (``recommend_api``, ``feedback_api``, ``search_api``).
 
-They take picks as one text -- titles separated by newlines, ``"Heat=4.5"`` for a rating, a
-leading ``-`` for a movie disliked and ``+`` for one liked -- and answer plain dicts, so a
-script or the load test needs nothing but ``gradio_client``. Errors are answers too: a
-``message`` and empty ``results``, never an exception.
+They take picks as one text in the service's picks grammar -- a title per line,
+``Heat=4.5`` rates, ``-Heat`` dislikes, ``+Heat`` likes, ``tmdb:949`` picks by id -- and
+answer the service's JSON: an `Answer`'s ``to_json()`` (the same fields as ``movierec
+recommend --json`` and `movierec.recommend`), or ``{"error": {"code", "message",
+"suggestions"}}``. Never an exception, never a bare null.
 """
 
 from __future__ import annotations
 
-import re
-
 from movierec.app import handlers
-from movierec.app.handlers import Controls, Results, clean_text
-from movierec.app.service import AppService
-from movierec.models.profile import ProfileError
-from movierec.picks import split_rating
-
-MAX_TEXT = 10_000
-_LINES = re.compile(r"[\r\n]+")
+from movierec.app.context import AppService
+from movierec.service import ServiceError, Settings, parse_picks_text
+from movierec.service.picks import clean_line
+from movierec.service.request import whole_number
 
 
-class PicksError(ValueError):
-    """Picks text that cannot be used as given (the message says which titles and why)."""
+def _settings(service: AppService, method: object, k: object) -> Settings:
+    return Settings(method=str(method or service.default_method), k=10 if k is None else k)
 
 
-def parse_picks_text(service: AppService, text: object) -> tuple[list[dict], list[str]]:
-    """Picks from text; ambiguous titles use the best-known movie (with a note).
-
-    Raises `PicksError` listing every title that could not be found, with suggestions.
-    """
-    raw = "" if text is None else str(text)
-    notes: list[str] = []
-    if len(raw) > MAX_TEXT:
-        notes.append(f"only the first {MAX_TEXT:,} characters were read")
-        raw = raw[:MAX_TEXT]
-    lines = [line for line in (clean_text(x) for x in _LINES.split(raw)) if line]
-    if len(lines) > handlers.MAX_PICKS:
-        notes.append(f"only the first {handlers.MAX_PICKS} titles were used")
-        lines = lines[: handlers.MAX_PICKS]
-    picks: list[dict] = []
-    problems: list[str] = []
-    catalog = service.catalog
-    for line in lines:
-        feel = "love"
-        if line[0] in "-+" and len(line) > 1:
-            feel = "dislike" if line[0] == "-" else "like"
-            line = line[1:].strip()
-        try:
-            title, stars = split_rating(line)
-        except ProfileError as exc:
-            problems.append(str(exc))
-            continue
-        if stars is not None and feel == "love":
-            feel = f"{stars:g}"
-        match = service.search(title)
-        if match.best is None or match.status == "not_found":
-            problems.append(match.message())
-            continue
-        index = match.best.index
-        if match.status == "ambiguous":
-            others = ", ".join(catalog.label(c.index) for c in match.candidates[1:4])
-            notes.append(f"{title!r} is ambiguous: using {catalog.label(index)} "
-                         f"(others: {others}); add the year to choose")
-        if any(p["index"] == index for p in picks):
-            continue
-        picks.append({"index": int(index), "label": catalog.label(index),
-                      "feel": handlers.parse_feel(feel)})
-    if problems:
-        raise PicksError("; ".join(problems))
-    return picks, notes
+def _picks(text: object) -> tuple[list, list[str]]:
+    if text is not None and not isinstance(text, str):
+        raise ServiceError("bad_argument", "picks must be text: one title per line, not "
+                           f"{type(text).__name__}")
+    return parse_picks_text(text)
 
 
-def _answer(results: Results, notes: list[str]) -> dict:
-    out = results.to_api()
-    if notes:
-        out["message"] = "; ".join(notes) + ". " + out["message"]
-    out["notes"] = notes
+def _with_notes(answer, notes: list[str]) -> dict:
+    out = answer.to_json()
+    out["notes"] = notes + out["notes"]
     return out
 
 
-def _fail(message: str, method: str = "") -> dict:
-    return {"message": message, "method": method, "picks": [], "results": [], "notes": []}
-
-
-def recommend_api(service: AppService, picks: str, method: str, k: int) -> dict:
+def recommend_api(service: AppService, picks: str, method: str = "", k: int = 10) -> dict:
     """Recommendations for the picks text (see the module docstring for its format)."""
     try:
-        chosen, notes = parse_picks_text(service, picks)
-    except PicksError as exc:
-        return _fail(str(exc), str(method or ""))
-    controls = Controls.coerce(method=method or service.default_method, k=k)
-    return _answer(handlers.recommend(service, chosen, (), controls), notes)
+        specs, notes = _picks(picks)
+        return _with_notes(service.recommend(specs, _settings(service, method, k)), notes)
+    except ServiceError as exc:
+        return exc.to_json()
 
 
 def feedback_api(service: AppService, picks: str, method: str, k: int, movie: int,
                  liked: bool, session: str) -> dict:
-    """Store a thumb on ``movie`` (catalog index) and answer refreshed recommendations."""
+    """Store a thumb on ``movie`` (catalog index) and answer the refreshed recommendations."""
     try:
-        chosen, notes = parse_picks_text(service, picks)
-    except PicksError as exc:
-        return _fail(str(exc), str(method or ""))
-    try:
-        movie = int(movie)
-    except (TypeError, ValueError):
-        return _fail(f"movie must be a catalog index (a whole number), not {movie!r}")
-    controls = Controls.coerce(method=method or service.default_method, k=k)
-    shown = handlers.recommend(service, chosen, (), controls).shown()
-    _, results = handlers.give_thumb(service, session or "api", chosen, (), controls, shown,
-                                     movie, bool(liked))
-    return _answer(results, notes)
+        specs, notes = _picks(picks)
+        movie = whole_number(movie, "movie (a catalog index)", "bad_argument", 0,
+                             len(service.catalog) - 1)
+        if not isinstance(liked, bool):
+            raise ServiceError("bad_argument", f"liked must be true or false, not {liked!r}")
+        session_id = clean_line(session, 100) or "api"
+        answer = service.react(session_id, specs, _settings(service, method, k), (), movie,
+                               liked)
+        return _with_notes(answer, notes)
+    except ServiceError as exc:
+        return exc.to_json()
 
 
 def search_api(service: AppService, query: str) -> list[dict]:

@@ -242,6 +242,9 @@ def build_bundle(folder: str | Path, *, space: str, data: str = DEFAULT_SPACE_DA
     except KeyError as err:
         raise DeployError(str(err.args[0])) from None
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise DeployError(f"{folder} is a file, not a folder; give a new or empty folder for "
+                          "the bundle")
     if folder.exists() and any(folder.iterdir()):
         raise DeployError(f"{folder} is not empty; give a new or empty folder for the bundle")
     folder.mkdir(parents=True, exist_ok=True)

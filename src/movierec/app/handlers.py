@@ -1,40 +1,40 @@
-"""What every click in the app does, as pure functions over an `AppService` (no gradio here).
+"""What every click in the app does, as pure functions over the service (no gradio here).
 
-State is plain JSON-ready data so the layout can keep it in ``gr.State`` and tests can build
-it by hand:
+The handlers only translate: widget values and page state in, a `Settings` and pick specs to
+`Service.recommend` / `Service.react`, and the `Answer` (or the `ServiceError`) back out as
+something to draw. State is plain JSON-ready data so the layout can keep it in ``gr.State``
+and tests can build it by hand:
 
 * a *pick* is ``{"index": int, "label": "Heat (1995)", "feel": "love" | "like" | "dislike" |
   "0.5".."5"}`` -- a star rating is a feel too;
-* a *thumb* is ``{"index": int, "label": str, "liked": bool}``, folded into the profile with
-  `Profile.with_feedback`;
-* a shown result is `ResultItem.as_dict()`.
+* a *thumb* is ``{"index": int, "label": str, "liked": bool}``;
+* a shown result is ``{"index", "rank", "label", "explanation", "score"}``.
 
 Bad input (empty, 10,000 characters, emoji, SQL, unknown or ambiguous titles, too few picks)
-always comes back as a `message`, never as an exception.
+always comes back as a message, never as an exception.
 """
 
 from __future__ import annotations
 
-import re
-import time
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 
-from movierec.app.service import AppService, parse_method
+from movierec.app.context import AppService
 from movierec.app.views import shorten
-from movierec.models.filters import ERAS, Filter
-from movierec.models.profile import MIN_PICKS, Profile, ProfileError
+from movierec.models.profile import MIN_PICKS
+from movierec.service import Answer, PickSpec, ServiceError, Settings
+from movierec.service.picks import MAX_PICK_CHARS, MAX_PICKS, clean_line, parse_pick
 
 Say = Callable[[str], None]
 
-MAX_QUERY = 200          # characters of one typed title that are looked at
-MAX_PICKS = 50
 SUGGEST_LIMIT = 8
-MAX_K = 50
-DEFAULT_K = 12
+MAX_K = 50               # the slider's end (the service allows up to `service.MAX_K`)
+DEFAULT_K = 12           # three rows of four posters
 CAPTION_CHARS = 90
+MAX_QUERY = MAX_PICK_CHARS
 FEELS = ("love", "like", "dislike")
 STARS = tuple(f"{s / 2:g}" for s in range(10, 0, -1))      # "5", "4.5", ..., "0.5"
 FEEL_CHOICES: tuple[tuple[str, str], ...] = (
@@ -42,23 +42,20 @@ FEEL_CHOICES: tuple[tuple[str, str], ...] = (
     *((f"{'★' * int(float(s))}{'½' if float(s) % 1 else ''} {s}", s) for s in STARS),
 )
 PICK_PREFIX = "movie:"   # value of a suggestion: "movie:<catalog index>"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-
-
-def clean_text(text: object, limit: int = MAX_QUERY) -> str:
-    """One line of typed text: control characters gone, spaces collapsed, at most ``limit``."""
-    value = "" if text is None else str(text)[: limit * 4]
-    return " ".join(_CONTROL.sub(" ", value).split())[:limit]
+TABLE_HEADERS = ["#", "Movie", "Genres", "Why", "Score"]
 
 
 def parse_feel(value: object) -> str:
-    """'love'/'like'/'dislike' or a star rating ('4.5'); anything else means 'love'."""
+    """'love'/'like'/'dislike' or a star rating ('4.5', rounded to a half star, 0.5-5);
+    anything else means 'love' (a dropdown can only send these)."""
     text = str(value or "love").strip().lower()
     if text in FEELS:
         return text
     try:
         stars = round(float(text) * 2) / 2
     except ValueError:
+        return "love"
+    if not math.isfinite(stars):
         return "love"
     return f"{min(max(stars, 0.5), 5.0):g}"
 
@@ -81,12 +78,12 @@ class Suggestion:
 def suggest(service: AppService, query: object, limit: int = SUGGEST_LIMIT) -> list[Suggestion]:
     """Top candidates for what has been typed so far (server side: the page never holds
     the catalog). Titles starting that way first (best known first), then typo matches."""
-    text = clean_text(query)
+    text = clean_line(query)
     if not text:
         return []
     catalog = service.catalog
     return [Suggestion(c.index, catalog.label(c.index), float(c.confidence))
-            for c in service.index.suggest(text, max(1, min(int(limit), 25)))]
+            for c in service.suggest(text, limit)]
 
 
 # --- picks -------------------------------------------------------------------------------
@@ -123,10 +120,11 @@ def _with_pick(service: AppService, picks: list[dict], index: int, feel: str) ->
 
 def add_pick(service: AppService, picks: list[dict], choice: object,
              feel: str = "love") -> PickChange:
-    """Add a suggestion (``"movie:123"`` or an int) or a typed title to the picks.
+    """Add a suggestion (``"movie:123"`` or an int) or a typed pick to the picks.
 
-    A typed title is resolved with the title search: clear matches are added; an ambiguous
-    or unknown title is not, and the candidates come back as suggestions to click.
+    Typed text follows the picks grammar (``Heat``, ``Heat=4.5``, ``-Heat``, ``tmdb:949``):
+    clear matches are added; an ambiguous or unknown title is not, and the candidates come
+    back as suggestions to click (a person at the page can choose; a script gets the best).
     """
     picks = list(picks or [])
     if isinstance(choice, (int, np.integer)) and not isinstance(choice, bool):
@@ -135,18 +133,27 @@ def add_pick(service: AppService, picks: list[dict], choice: object,
           and choice[len(PICK_PREFIX):].isdigit()):
         index = int(choice[len(PICK_PREFIX):])
     else:
-        text = clean_text(choice)
-        if not text:
+        try:
+            spec = parse_pick(choice, parse_feel(feel) if parse_feel(feel) in FEELS else "love")
+        except ServiceError as exc:
+            return PickChange(picks, exc.message, "warn")
+        if spec is None:
             return PickChange(picks, "Type a movie title first.", "warn")
-        match = service.search(text, limit=SUGGEST_LIMIT)
+        how = spec.how if (spec.rating is not None or spec.feel != "love") else feel
+        if spec.title is None:                       # an id: the service looks it up
+            try:
+                found = service.resolve([spec]).picks[0]
+            except ServiceError as exc:
+                return PickChange(picks, exc.message, "warn")
+            return _with_pick(service, picks, found.index, how)
+        match = service.search(spec.title, limit=SUGGEST_LIMIT)
         catalog = service.catalog
         offers = [Suggestion(c.index, catalog.label(c.index), float(c.confidence))
                   for c in match.candidates]
         if not match.ok or match.best is None:
             hint = " Pick one of the suggestions." if offers else " Check the spelling."
             return PickChange(picks, match.message() + hint, "warn", offers)
-        index = match.best.index
-        change = _with_pick(service, picks, index, feel)
+        change = _with_pick(service, picks, match.best.index, how)
         if match.status == "confident":
             change.message = f"{match.message()}. " + change.message
         return change
@@ -189,7 +196,8 @@ def example_picks(service: AppService, name: str) -> PickChange:
 def onboarding_sample(service: AppService, n: int = 12, seed: int | None = None,
                       exclude: Sequence[int] = ()) -> list[dict]:
     """Random well-known movies to rate, like MovieLens' first page: index, label, poster."""
-    pool = [int(i) for i in service.well_known(300) if int(i) not in set(map(int, exclude))]
+    skip = set(map(int, exclude))
+    pool = [int(i) for i in service.well_known(300) if int(i) not in skip]
     if not pool:
         return []
     rng = np.random.default_rng(seed)
@@ -201,216 +209,120 @@ def movie_card(service: AppService, index: int) -> dict:
     """Index, label and poster of one movie (what a gallery tile needs)."""
     from movierec.app.posters import poster_for
 
+    record = service.catalog.record(int(index), ("title", "year", "genres", "poster_path"))
     return {"index": int(index), "label": service.catalog.label(int(index)),
-            "poster": poster_for(service.brief(index))}
+            "poster": poster_for(record)}
 
 
 # --- recommendations ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class Controls:
-    """The knobs next to the results; values straight from the widgets are coerced."""
+def settings_from_widgets(method=None, k=None, era=None, year_from=None, year_to=None,
+                          genres_in=(), genres_out=(), language=None, min_votes=None,
+                          default_method: str | None = None) -> Settings:
+    """The option widgets' values as service `Settings`. Only translation: an empty year box
+    (None, "" or 0) means no bound; everything else is validated by the service, which names
+    a bad value in its message."""
+    def blank(value) -> bool:
+        if isinstance(value, str):
+            return not value.strip()
+        return value is None or value == 0
 
-    method: str = "hybrid"
-    k: int = DEFAULT_K
-    era: str = "any"
-    year_from: int | None = None
-    year_to: int | None = None
-    genres_in: tuple[str, ...] = ()
-    genres_out: tuple[str, ...] = ()
-    language: str | None = None
-    min_votes: int = 0
-
-    @classmethod
-    def coerce(cls, method=None, k=None, era=None, year_from=None, year_to=None, genres_in=(),
-               genres_out=(), language=None, min_votes=None) -> "Controls":
-        def year(v):
-            try:
-                y = int(float(v))
-            except (TypeError, ValueError):
-                return None
-            return y if 1800 <= y <= 2200 else None
-
-        def count(v, default, lo, hi):
-            try:
-                return min(max(int(float(v)), lo), hi)
-            except (TypeError, ValueError):
-                return default
-
-        lo, hi = year(year_from), year(year_to)
-        if lo is not None and hi is not None and lo > hi:
-            lo, hi = hi, lo
-        lang = clean_text(language, 12).lower().split(" ")[0] if language else ""
-        era_value = str(era or "any").strip().lower()
-        return cls(method=str(method or "hybrid"), k=count(k, DEFAULT_K, 1, MAX_K),
-                   era=era_value if era_value in ERAS else "any", year_from=lo, year_to=hi,
-                   genres_in=tuple(str(g) for g in genres_in or ()),
-                   genres_out=tuple(str(g) for g in genres_out or ()),
-                   language=lang if lang and lang not in ("any", "all") else None,
-                   min_votes=count(min_votes, 0, 0, 10**7))
-
-    def to_filter(self) -> Filter:
-        return Filter(year_min=self.year_from, year_max=self.year_to, era=self.era,
-                      genres_in=self.genres_in, genres_out=self.genres_out,
-                      language=self.language, min_votes=self.min_votes)
+    lang = None if blank(language) else str(language).strip().split(" ")[0]
+    return Settings(method=str(method or default_method or ""),
+                    k=DEFAULT_K if k is None else k, era=str(era or "any"),
+                    year_from=None if blank(year_from) else _stripped(year_from),
+                    year_to=None if blank(year_to) else _stripped(year_to),
+                    genres=tuple(str(g) for g in genres_in or ()),
+                    exclude_genres=tuple(str(g) for g in genres_out or ()),
+                    language=lang, min_votes=0 if min_votes is None else min_votes)
 
 
-@dataclass
-class ResultItem:
-    rank: int
-    index: int
-    title: str
-    year: int | None
-    label: str
-    genres: list[str]
-    poster: str
-    explanation: str
-    score: float
-
-    @property
-    def caption(self) -> str:
-        return f"{self.label} · {shorten(self.explanation, CAPTION_CHARS)}"
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 @dataclass
 class Results:
-    """One answer: the movies, a message, and the picks as understood."""
+    """What the results panel shows: a message, and the answer when there is one."""
 
     message: str
-    items: list[ResultItem] = field(default_factory=list)
     kind: str = "info"
+    answer: Answer | None = None
     method: str = ""
-    picks: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+
+    @property
+    def items(self):
+        return self.answer.results if self.answer is not None else ()
 
     @property
     def ok(self) -> bool:
         return bool(self.items)
 
     def gallery(self) -> list[tuple[str, str]]:
-        return [(item.poster, item.caption) for item in self.items]
+        from movierec.app.posters import poster_for
+
+        return [(poster_for({"poster_path": r.poster_path, "title": r.title, "year": r.year,
+                             "genres": list(r.genres)}),
+                 f"{r.label} · {shorten(r.explanation, CAPTION_CHARS)}") for r in self.items]
 
     def table(self) -> list[list]:
-        return [[item.rank, item.label, ", ".join(item.genres), item.explanation,
-                 round(item.score, 4)] for item in self.items]
+        return [[r.rank, r.label, ", ".join(r.genres), r.explanation, round(r.score, 4)]
+                for r in self.items]
 
     def shown(self) -> list[dict]:
-        return [item.as_dict() for item in self.items]
-
-    def to_api(self) -> dict:
-        return {"message": self.message, "method": self.method, "picks": self.picks,
-                "results": [{"index": i.index, "title": i.title, "year": i.year,
-                             "genres": i.genres, "poster": i.poster,
-                             "explanation": i.explanation, "score": i.score}
-                            for i in self.items]}
+        return [{"index": r.index, "rank": r.rank, "label": r.label,
+                 "explanation": r.explanation, "score": r.score} for r in self.items]
 
 
-TABLE_HEADERS = ["#", "Movie", "Genres", "Why", "Score"]
+def specs_of(picks: Sequence[dict]) -> list[PickSpec]:
+    """The page's picks as pick specs of known catalog movies."""
+    return [PickSpec.of_movie(int(p["index"]), parse_feel(p.get("feel")), str(p.get("label", "")))
+            for p in picks or []]
 
 
-def profile_from(picks: Sequence[dict], thumbs: Sequence[dict] = ()) -> Profile:
-    """The `Profile` of the picks (feel -> loved / rated / liked / disliked), thumbs folded in."""
-    items, ratings, liked, disliked, labels = [], [], [], [], []
-    for p in picks:
-        feel = parse_feel(p.get("feel"))
-        index = int(p["index"])
-        if feel == "like":
-            liked.append(index)
-        elif feel == "dislike":
-            disliked.append(index)
-        else:
-            items.append(index)
-            ratings.append(None if feel == "love" else float(feel))
-            labels.append(str(p.get("label", "")))
-    profile = Profile.from_picks(items, ratings, liked=liked, disliked=disliked, labels=labels)
-    for thumb in thumbs:
-        profile = profile.with_feedback(int(thumb["index"]), bool(thumb["liked"]))
-    return profile
+def thumbs_of(thumbs: Sequence[dict]) -> list[tuple[int, bool]]:
+    return [(int(t["index"]), bool(t["liked"])) for t in thumbs or []]
 
 
-def _items(service: AppService, recs) -> list[ResultItem]:
-    from movierec.app.posters import poster_for
+def _results(answer: Answer) -> Results:
+    if not answer.results:
+        return Results(answer.message, "warn", answer, answer.method)
+    text = (f"{answer.message} Click a poster for details, then 👍 or 👎 to steer the list.")
+    seconds = sum(answer.timings.values()) / 1e3
+    return Results(text, "ok", answer, answer.method, seconds)
 
-    catalog = service.catalog
-    out = []
-    for rank, (index, score, why) in enumerate(recs, start=1):
-        record = service.brief(index)
-        out.append(ResultItem(rank, int(index), str(record["title"]), record["year"],
-                              catalog.label(index), list(record["genres"]), poster_for(record),
-                              str(why), float(score)))
-    return out
+
+def _error(exc: ServiceError) -> Results:
+    kind = "error" if exc.code in ("unknown_method", "method_unavailable") else "warn"
+    return Results(exc.message[:1].upper() + exc.message[1:], kind)
 
 
 def recommend(service: AppService, picks: Sequence[dict], thumbs: Sequence[dict] = (),
-              controls: Controls | None = None, progress: Say | None = None) -> Results:
-    """Recommendations for the picks under the controls, or a message saying what to fix."""
-    controls = controls or Controls(method=service.default_method)
-    picks = list(picks or [])
+              settings: Settings | None = None, progress: Say | None = None) -> Results:
+    """Recommendations for the picks under the settings, or a message saying what to fix."""
+    settings = settings or Settings(method=service.default_method, k=DEFAULT_K)
     try:
-        choice = parse_method(controls.method)
-    except ValueError as exc:
-        return Results(str(exc), kind="error", picks=picks)
-    if len(picks) < MIN_PICKS:
-        need = MIN_PICKS - len(picks)
-        return Results(f"Pick at least {MIN_PICKS} movies: add {need} more "
-                       f"(search above, try an example, or rate popular movies).", kind="warn",
-                       method=choice.key, picks=picks)
-    try:
-        profile = profile_from(picks, thumbs)
-        profile.check(len(service.catalog))
-        flt = controls.to_filter()
-    except (ProfileError, ValueError) as exc:
-        return Results(str(exc), kind="warn", method=choice.key, picks=picks)
-    try:
-        model = service.model(choice.key, progress)
-    except (ImportError, OSError, RuntimeError, ValueError, TypeError) as exc:
-        return Results(f"{choice.key} is not available here ({type(exc).__name__}: "
-                       f"{shorten(exc, 200)}); choose another method.", kind="error",
-                       method=choice.key, picks=picks)
-    t0 = time.perf_counter()
-    recs = model.recommend(profile, k=controls.k, candidates=flt)
-    items = _items(service, recs)
-    seconds = time.perf_counter() - t0
-    if not items:
-        if flt == Filter():
-            text = (f"{choice.key} has no evidence about these picks (nobody rated them in "
-                    "this dataset); try hybrid or content.")
-        else:
-            text = "No movie passes these filters; loosen them and try again."
-        return Results(text, kind="warn", method=choice.key, picks=picks, seconds=seconds)
-    loved = [p["label"] for p in picks if p.get("feel") != "dislike"]
-    names = ", ".join(loved[:4]) + (" ..." if len(loved) > 4 else "")
-    text = (f"{len(items)} movies by {choice.key} for {names}. Click a poster for details, "
-            "then 👍 or 👎 to steer the list.")
-    return Results(text, items, "ok", choice.key, picks, seconds)
+        return _results(service.recommend(specs_of(picks), settings, thumbs_of(thumbs),
+                                          progress))
+    except ServiceError as exc:
+        return _error(exc)
 
 
 def give_thumb(service: AppService, session: str, picks: Sequence[dict], thumbs: Sequence[dict],
-               controls: Controls, shown: Sequence[dict], movie: int, liked: bool,
+               settings: Settings | None, movie: int, liked: bool,
                progress: Say | None = None) -> tuple[list[dict], Results]:
     """Store a 👍/👎 on a recommended movie and recommend again with it folded in."""
-    controls = controls or Controls(method=service.default_method)
-    catalog = service.catalog
+    settings = settings or Settings(method=service.default_method, k=DEFAULT_K)
     movie = int(movie)
-    if not 0 <= movie < len(catalog):
-        return list(thumbs), Results("That movie is not in the catalog.", kind="warn",
-                                     picks=list(picks))
-    hit = next((s for s in shown or [] if int(s["index"]) == movie), None)
-    label = catalog.label(movie)
     try:
-        method = parse_method(controls.method).key
-    except ValueError:
-        method = controls.method
-    service.feedback.record(
-        session=clean_text(session, 100) or "anonymous", dataset=service.data_name,
-        method=method, movie=movie, liked=bool(liked), picks=[int(p["index"]) for p in picks],
-        rank=None if hit is None else int(hit["rank"]),
-        score=None if hit is None else float(hit["score"]), title=label)
+        answer = service.react(clean_line(session, 100) or "anonymous", specs_of(picks),
+                               settings, thumbs_of(thumbs), movie, bool(liked), progress)
+    except ServiceError as exc:
+        return list(thumbs), _error(exc)
+    label = service.catalog.label(movie)
     new = [dict(t) for t in thumbs or [] if int(t["index"]) != movie]
     new.append({"index": movie, "label": label, "liked": bool(liked)})
-    results = recommend(service, picks, new, controls, progress)
+    results = _results(answer)
     verdict = "👍 more like" if liked else "👎 less like"
     if results.ok:
         results.message = f"Noted: {verdict} {label}. " + results.message

@@ -25,7 +25,6 @@ import colorsys
 import hashlib
 import json
 import os
-import re
 import socket
 import sqlite3
 import threading
@@ -36,21 +35,18 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
+from movierec.data.catalog import IMAGE_BASE, SIZES, poster_url  # noqa: F401 - re-exported
 from movierec.paths import app_dir
 
-IMAGE_BASE = "https://image.tmdb.org/t/p/"
 IMAGE_HOST = "image.tmdb.org"
 API_BASE = "https://api.themoviedb.org/3"
 OFFLINE_ENV = "MOVIEREC_OFFLINE"
 API_KEY_ENV = "TMDB_API_KEY"
-SIZES = ("w92", "w154", "w185", "w342", "w500", "w780", "original")
 PROBE_TIMEOUT = 1.5          # seconds for the one-time reachability check
 API_TIMEOUT = 3.0            # seconds per TMDb API request
 API_BACKOFF = 120.0          # after a network failure, no API calls for this long
 CARD_VERSION = 1             # bump when the card drawing changes (new cache keys)
 
-# A TMDb poster path is "/<letters, digits, - and _>.<ext>"; anything else is not used in a URL.
-_POSTER_PATH = re.compile(r"^/[A-Za-z0-9_\-]+\.(?:jpg|jpeg|png|webp)$")
 
 # Base hue (0..1) per genre, so a card's colour hints at what the movie is.
 GENRE_HUES = {
@@ -111,15 +107,6 @@ def poster_dir() -> Path:
     path = app_dir() / "posters"
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def poster_url(poster_path: object, size: str = "w342") -> str | None:
-    """The TMDb CDN URL of a poster path, or None when the path is missing or malformed."""
-    if size not in SIZES:
-        raise ValueError(f"poster size must be one of {', '.join(SIZES)}, not {size!r}")
-    if not isinstance(poster_path, str) or not _POSTER_PATH.match(poster_path.strip()):
-        return None
-    return f"{IMAGE_BASE}{size}{poster_path.strip()}"
 
 
 def _text(value: object) -> str:

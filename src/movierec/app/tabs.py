@@ -12,7 +12,7 @@ import gradio as gr
 import pandas as pd
 
 from movierec.app.about import about_markdown
-from movierec.app.service import AppService
+from movierec.app.context import AppService
 from movierec.app.views import esc, evaluation_meta_html, message_html
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": 2}
@@ -59,20 +59,10 @@ def explore_tab(service: AppService, picks: gr.State, shown: gr.State) -> gr.Tab
 
 # --- Evaluation -------------------------------------------------------------------------
 def load_evaluations() -> list:
-    """Newest-first evaluation results, from the evaluation runner when it is installed."""
-    latest = None
-    for module in ("movierec.evaluation.runner", "movierec.evaluation.results"):
-        try:
-            latest = getattr(__import__(module, fromlist=["latest_results"]), "latest_results")
-            break
-        except (ImportError, AttributeError):
-            continue
-    if latest is None:
-        return []
-    found = latest()
-    if found is None:
-        return []
-    return list(found) if isinstance(found, (list, tuple)) else [found]
+    """Newest-first evaluation results found under MOVIEREC_HOME/evaluations."""
+    from movierec.evaluation.results import latest_results
+
+    return list(latest_results())
 
 
 def run_label(result, position: int) -> str:
@@ -165,7 +155,7 @@ def evaluation_view(results: list, position: int = 0):
     return meta, summary_table(result, frame), metric_figure(result, frame), full
 
 
-def evaluation_tab(service: AppService) -> gr.Tab:
+def evaluation_tab() -> gr.Tab:
     with gr.Tab("Evaluation", id="evaluation") as tab:
         gr.HTML('<p class="mr-note">How well each method predicts what held-out people '
                 'went on to love, measured with the same <code>recommend()</code> the app '

@@ -9,17 +9,18 @@ from typing import Optional
 import typer
 
 from movierec.cli import render
-from movierec.cli.main import DataDirOpt, DataOpt, app, fail
+from movierec.cli.main import DataDirOpt, DataOpt, app, fail, failing_clearly
+from movierec.service.methods import DEFAULT_METHOD
 
 
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host",
                              help="Interface to listen on (0.0.0.0 for all)."),
-    port: int = typer.Option(7860, "--port", "-p", help="Port to listen on."),
+    port: int = typer.Option(7860, "--port", "-p", help="Port to listen on (1-65535)."),
     data: str = DataOpt,
     data_dir: Optional[Path] = DataDirOpt,
-    method: str = typer.Option("hybrid", "--method", "-m",
+    method: str = typer.Option(DEFAULT_METHOD, "--method", "-m",
                                help="Method selected when the page opens "
                                "(loaded, or trained the first time, while the server starts)."),
     share: bool = typer.Option(False, "--share",
@@ -31,32 +32,31 @@ def serve(
                                   "someone first opens Explore."),
 ):
     """Open the movierec web app: pick movies, get explained recommendations, give 👍/👎."""
-    from movierec.app.service import AppService, parse_method
-    from movierec.data import MissingFileError, get_spec
+    from movierec.data import get_spec
+    from movierec.service import Service, parse_method
 
-    try:
+    if not 1 <= port <= 65535:
+        fail(f"--port must be between 1 and 65535, not {port}")
+    with failing_clearly():
         get_spec(data)
         parse_method(method)
-    except (KeyError, ValueError) as exc:
-        fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
     t0 = time.perf_counter()
     with render.stage_progress() as say:
-        service = AppService(data, data_dir=str(data_dir) if data_dir else None,
-                             default_method=method, progress=say)
+        service = Service(data, data_dir=str(data_dir) if data_dir else None,
+                          default_method=method, progress=say)
         # data, title index and model load while Gradio imports (then the map, if asked)
         service.start_warming(include_map=warm_map)
         say("starting the web server")
         from movierec.app import create_app
 
-        try:
-            demo = create_app(service=service, warm=False)
-            demo.launch(server_name=host, server_port=port, share=share, show_error=False,
-                        prevent_thread_lock=True, quiet=True)
-            service.wait_ready()
-        except (KeyError, MissingFileError) as exc:
-            fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
-        except OSError as exc:   # port in use, cannot bind
-            fail(f"cannot serve on {host}:{port}: {exc}")
+        with failing_clearly():
+            try:
+                demo = create_app(service=service, warm=False)
+                demo.launch(server_name=host, server_port=port, share=share, show_error=False,
+                            prevent_thread_lock=True, quiet=True)
+                service.wait_ready()
+            except OSError as exc:   # port in use, cannot bind
+                fail(f"cannot serve on {host}:{port}: {exc}")
     render.err.print(f"[green]ready[/] in {time.perf_counter() - t0:.1f} s: {service.data_name}, "
                      f"{len(service.catalog):,} movies, method {service.default_method}",
                      highlight=False)

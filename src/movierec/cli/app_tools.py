@@ -24,14 +24,14 @@ def feedback_export(
                                       "MOVIEREC_HOME/app/feedback.sqlite)."),
 ):
     """Write every feedback row (session, method, movie, verdict, picks...) as CSV or JSON."""
-    from movierec.app.feedback import FORMATS, FeedbackError, FeedbackStore
+    from movierec.service.feedback import FORMATS, FeedbackError, FeedbackStore
 
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if db is not None and not db.is_file():
         fail(f"no feedback database at {db}")
     try:
-        store = FeedbackStore(db)
+        store = FeedbackStore(db, create=db is None)
         n = store.export(out, fmt)
     except (FeedbackError, OSError) as exc:
         fail(str(exc))

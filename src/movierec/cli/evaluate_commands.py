@@ -146,16 +146,23 @@ def evaluate(
     from movierec.paths import evaluations_dir
 
     if protocol not in PROTOCOLS:
-        fail(f"unknown protocol {protocol!r}; choose one of: {', '.join(PROTOCOLS)}")
-    if k < 1 or picks < 1 or (max_users is not None and max_users < 1):
-        fail("-k, --picks and --max-users must be at least 1")
+        fail(f"unknown protocol {protocol!r}; choose one of: {', '.join(PROTOCOLS)}", as_json)
+    for name, value in (("-k", k), ("--picks", picks), ("--max-users", max_users)):
+        if value is not None and value < 1:
+            fail(f"{name} must be at least 1, not {value}", as_json)
+    if folds is not None and folds < 2:
+        fail(f"--folds must be at least 2 (a split needs people or ratings to train on and to "
+             f"test), not {folds}", as_json)
+    if fold_in is not None and not 0 < fold_in < 1:
+        fail(f"--fold-in is a share of each person's liked movies, between 0 and 1 (e.g. 0.8), "
+             f"not {fold_in:g}", as_json)
     dataset = open_dataset(data, data_dir, quiet=as_json)
     try:
         with _progress(not as_json) as say:
             result = run_evaluation(dataset, protocol, models, peers, picks, fold_in, k, folds,
                                     max_users, seed, say, reuse_fits=not refit)
     except (KeyError, ValueError) as exc:
-        fail(str(exc.args[0]) if exc.args else str(exc))
+        fail(str(exc.args[0]) if exc.args else str(exc), as_json)
     folder = out or evaluations_dir() / f"{dataset.name}-{protocol_tag(protocol, picks, fold_in)}"
     result.write(folder)
     if as_json:

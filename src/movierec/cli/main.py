@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import typer
+from rich.markup import escape
 
 from movierec.cli import render
 from movierec.data import DEFAULT_SOURCE, SOURCES, MissingFileError, get_spec, load_dataset
+from movierec.service.errors import ServiceError
 
 app = typer.Typer(
     name="movierec",
@@ -29,21 +32,53 @@ MovieListOpt = typer.Option(None, "--movie-list", help="MovieLens movies.csv giv
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object instead of tables.")
 
 
-def fail(message: str, code: int = 2) -> None:
-    render.err.print(f"[bold red]error:[/] {message}", highlight=False)
+def fail(problem: "str | ServiceError", as_json: bool = False, code: int = 2) -> None:
+    """Stop with a clear message and a non-zero exit: on stderr, or with ``--json`` as
+    ``{"error": {"code", "message", "suggestions"}}`` on stdout (the HTTP API's shape)."""
+    error = problem if isinstance(problem, ServiceError) else ServiceError("bad_argument",
+                                                                            str(problem))
+    if as_json:
+        render.print_json(error.to_json())
+    else:
+        render.err.print(f"[bold red]error:[/] {escape(error.message)}", highlight=False,
+                         soft_wrap=True)   # the terminal wraps: paths stay whole to copy
     raise typer.Exit(code)
+
+
+@contextmanager
+def failing_clearly(as_json: bool = False) -> Iterator[None]:
+    """Turn the library's errors into `fail` (a message naming the bad value, exit 2)."""
+    try:
+        yield
+    except ServiceError as exc:
+        fail(exc, as_json)
+    except KeyError as exc:          # an unknown dataset name
+        fail(ServiceError("unknown_dataset", str(exc.args[0]) if exc.args else str(exc)),
+             as_json)
+    except MissingFileError as exc:
+        fail(ServiceError("data_missing", str(exc)), as_json)
 
 
 def open_dataset(data: str, data_dir: Optional[Path] = None, from_path: Optional[Path] = None,
                  movie_list: Optional[Path] = None, force: bool = False, quiet: bool = False):
     """Load (preparing on first use) with a progress display; errors become clear messages."""
-    try:
+    with failing_clearly(quiet):
         get_spec(data)
         with render.stage_progress(not quiet) as say:
             return load_dataset(data, from_path=from_path, data_dir=data_dir,
                                 movie_list=movie_list, force=force, progress=say)
-    except (KeyError, MissingFileError) as exc:
-        fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
+
+
+def open_service(data: str, data_dir: Optional[Path] = None, quiet: bool = False):
+    """The `Service` of a dataset, with the dataset loaded (or prepared) under a progress bar."""
+    from movierec.service import Service
+
+    with failing_clearly(quiet):
+        get_spec(data)
+        with render.stage_progress(not quiet) as say:
+            service = Service(data, data_dir=str(data_dir) if data_dir else None, progress=say)
+            service.dataset   # noqa: B018 - load it now, under the progress bar
+    return service
 
 
 @app.command()
@@ -54,11 +89,12 @@ def download(
     """Fetch a dataset from its original public location (or install a local folder/zip)."""
     from movierec.data import download as dl
 
-    try:
+    with failing_clearly():
         spec = get_spec(name)
-        path = dl.download_from(spec.name, from_path) if from_path else dl.download(spec.name)
-    except (KeyError, MissingFileError, dl.DownloadError) as exc:
-        fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
+        try:
+            path = dl.download_from(spec.name, from_path) if from_path else dl.download(spec.name)
+        except dl.DownloadError as exc:
+            fail(str(exc))
     render.console.print(f"[green]{spec.name}[/] is in {path}")
 
 
@@ -116,18 +152,20 @@ def search(
     query: list[str] = typer.Argument(..., help="Title to look for (typos, years and accents are fine)."),
     data: str = DataOpt,
     data_dir: Optional[Path] = DataDirOpt,
-    limit: int = typer.Option(10, "--limit", "-n", help="How many candidates to show."),
+    limit: int = typer.Option(10, "--limit", "-n", help="How many candidates to show (1-100)."),
     as_json: bool = JsonOpt,
 ):
     """Find movies by title: shows candidates with a confidence, and says when it is unsure."""
-    from movierec.search import TitleIndex
+    from movierec.service.request import whole_number
 
-    dataset = open_dataset(data, data_dir, quiet=as_json)
-    index = TitleIndex(dataset.catalog.frame, dataset.catalog.popularity())
-    match = index.search(" ".join(query), limit=limit)
+    with failing_clearly(as_json):
+        limit = whole_number(limit, "--limit", "bad_argument", 1, 100)
+    service = open_service(data, data_dir, quiet=as_json)
+    match = service.search(" ".join(query), limit)
+    catalog = service.catalog
     rows = []
     for cand in match.candidates:
-        rec = dataset.catalog.record(cand.index)
+        rec = catalog.record(cand.index)
         rec.update(confidence=round(float(cand.confidence), 4), matched=cand.matched)
         rows.append(rec)
     if as_json:
@@ -135,7 +173,7 @@ def search(
                            "message": match.message(), "results": rows})
         return
     colour = {"exact": "green", "confident": "green", "ambiguous": "yellow"}.get(match.status, "red")
-    render.console.print(f"[{colour}]{match.status}[/]: {match.message()}", highlight=False)
+    render.console.print(f"[{colour}]{match.status}[/]: {escape(match.message())}", highlight=False)
     if rows:
         render.console.print(render.movies_table(rows, f"Candidates for {match.query!r}",
                                                  extra=("confidence", "tmdb_id", "imdb_id")))

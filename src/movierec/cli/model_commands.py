@@ -1,58 +1,32 @@
-"""`movierec recommend` and `movierec train`: picks in, explained recommendations out."""
+"""`movierec recommend`, `movierec train` and `movierec methods`: thin over the service."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from movierec.cli import render
-from movierec.cli.main import DataDirOpt, DataOpt, JsonOpt, app, fail, open_dataset
-from movierec.models.filters import Filter
-from movierec.models.profile import ProfileError
+from movierec.cli.main import (DataDirOpt, DataOpt, JsonOpt, app, failing_clearly, open_dataset,
+                               open_service)
+from movierec.service.methods import DEFAULT_METHOD
 
-MethodOpt = typer.Option("hybrid", "--method", "-m", help="Recommendation method (see `movierec methods`).")
+MethodOpt = typer.Option(DEFAULT_METHOD, "--method", "-m",
+                         help="Recommendation method (see `movierec methods`).")
 OptionOpt = typer.Option(None, "--option", "-o", help="Model option as key=value (repeatable), "
                          "e.g. -o strategy=explore for cluster.")
-
-
-def parse_options(pairs: Optional[list[str]]) -> dict:
-    """'key=value' strings -> typed options (JSON values where they parse, else strings)."""
-    out = {}
-    for pair in pairs or []:
-        if "=" not in pair:
-            fail(f"option {pair!r} must look like key=value")
-        key, value = pair.split("=", 1)
-        try:
-            out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key.strip()] = value.strip()
-    return out
-
-
-def _model(method: str, dataset, options: dict, quiet: bool, retrain: bool = False):
-    from movierec.models.registry import model_class
-    from movierec.models.trained import load_or_train
-
-    try:
-        model_class(method)
-    except KeyError as exc:
-        fail(str(exc.args[0]))
-    try:
-        with render.stage_progress(not quiet) as say:
-            return load_or_train(method, dataset, options, say, retrain=retrain)
-    except (TypeError, ValueError, ImportError) as exc:
-        fail(f"{method}: {exc}")
 
 
 @app.command()
 def recommend(
     picks: list[str] = typer.Argument(..., help='Three or more movies you love, e.g. "Toy Story" '
-                                      '"Finding Nemo" "Up"; add a rating with "Heat=4.5".'),
+                                      '"Finding Nemo" "Up"; "Heat=4.5" rates one, "-Heat" '
+                                      'dislikes one, "tmdb:862" / "imdb:tt0114709" / "ml:1" '
+                                      'pick by id.'),
     method: str = MethodOpt,
-    k: int = typer.Option(10, "-k", "--top", help="How many movies to recommend."),
+    k: int = typer.Option(10, "-k", "--top", help="How many movies to recommend (1-100)."),
     like: Optional[list[str]] = typer.Option(None, "--like", help="Another movie you liked (repeatable)."),
     dislike: Optional[list[str]] = typer.Option(None, "--dislike", help="A movie you disliked (repeatable)."),
     from_year: Optional[int] = typer.Option(None, "--from-year", help="Only movies from this year on."),
@@ -68,39 +42,33 @@ def recommend(
     as_json: bool = JsonOpt,
 ):
     """Recommend movies for someone who loves the given movies, with a reason for each."""
-    from movierec.picks import resolve_picks
-    from movierec.search import TitleIndex
+    from movierec.service import Settings, parse_method
+    from movierec.service.api import pick_specs
+    from movierec.service.request import parse_option_pairs
 
-    dataset = open_dataset(data, data_dir, quiet=as_json)
-    index = TitleIndex(dataset.catalog.frame, dataset.catalog.popularity())
-    try:
-        resolved = resolve_picks(index, dataset.catalog, picks, like or [], dislike or [])
-        resolved.profile.check(len(dataset.catalog))
-        flt = Filter(year_min=from_year, year_max=to_year, era=era, genres_in=tuple(genre or ()),
-                     genres_out=tuple(exclude_genre or ()), language=language, min_votes=min_votes)
-    except (ProfileError, ValueError) as exc:
-        fail(str(exc))
-    model = _model(method, dataset, parse_options(option), as_json)
-    recs = model.recommend(resolved.profile, k=k, candidates=flt)
-    rows = recs.to_records(dataset.catalog)
-    picks_out = dataset.catalog.records(resolved.profile.items)
+    with failing_clearly(as_json):
+        parse_method(method)                      # an unknown method fails before any loading
+        settings = Settings(method=method, k=k, year_from=from_year, year_to=to_year, era=era,
+                            genres=tuple(genre or ()), exclude_genres=tuple(exclude_genre or ()),
+                            language=language, min_votes=min_votes,
+                            options=parse_option_pairs(option))
+        specs = pick_specs(picks, like, dislike)
+    service = open_service(data, data_dir, quiet=as_json)
+    with failing_clearly(as_json), render.stage_progress(not as_json) as say:
+        answer = service.recommend(specs, settings, progress=say)
     if as_json:
-        render.print_json({"method": model.name, "dataset": dataset.name, "picks": picks_out,
-                           "notes": resolved.notes, "results": rows})
+        render.print_json(answer.to_json())
         return
-    for note in resolved.notes:
-        render.err.print(f"[yellow]note:[/] {note}", highlight=False)
-    render.console.print("You picked: " + "; ".join(dataset.catalog.label(i) for i in resolved.profile.items),
+    for note in answer.notes:
+        render.err.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+    render.console.print("You picked: " + "; ".join(p["label"] for p in answer.picks),
                          highlight=False)
-    if not rows:
-        if flt == Filter():
-            render.console.print(f"[yellow]{model.name} has no evidence about these picks (nobody "
-                                 "rated them in this dataset); try --method hybrid or content.[/]")
-        else:
-            render.console.print("[yellow]No movie passes these filters; loosen them and try again.[/]")
+    if not answer.results:
+        render.console.print(f"[yellow]{escape(answer.message)}[/]", highlight=False)
         return
-    table = render.movies_table(rows, f"{model.name} recommendations", extra=("score", "explanation"))
-    render.console.print(table)
+    rows = [r.to_json() for r in answer.results]
+    render.console.print(render.movies_table(rows, f"{answer.method} recommendations",
+                                             extra=("score", "explanation")))
 
 
 @app.command()
@@ -112,37 +80,47 @@ def train(
     as_json: bool = JsonOpt,
 ):
     """Fit a method on a dataset and save it (npz + JSON, tagged with the data fingerprint)."""
-    from movierec.models.registry import model_class
-    from movierec.models.trained import train as train_model
+    from movierec.models.trained import fit
+    from movierec.service import parse_method
+    from movierec.service.request import check_options, parse_option_pairs
 
+    with failing_clearly(as_json):
+        choice = parse_method(method)
+        options = check_options(choice, parse_option_pairs(option))
     dataset = open_dataset(data, data_dir, quiet=as_json)
-    try:
-        model_class(method)
-        with render.stage_progress(not as_json) as say:
-            model, cost = train_model(method, dataset, parse_options(option), say)
-    except KeyError as exc:
-        fail(str(exc.args[0]))
-    except (TypeError, ValueError, ImportError) as exc:
-        fail(f"{method}: {exc}")
+    with failing_clearly(as_json), render.stage_progress(not as_json) as say:
+        try:
+            fitted = fit(choice.name, dataset, options or None, reuse=False, progress=say)
+        except ImportError as exc:
+            from movierec.service.errors import ServiceError
+
+            raise ServiceError("method_unavailable", f"{choice.key} is not available here: {exc}")
+    model, cost = fitted.model, fitted.cost()
     result = {"model": model.name, "dataset": dataset.name, "config": model.config_dict(), **cost}
-    if hasattr(model, "selection") and model.selection:
+    if getattr(model, "selection", None):
         result["selection"] = model.selection
     if as_json:
         render.print_json({"results": [result]})
         return
-    render.console.print(f"[green]trained {model.name}[/] on {dataset.name} in {cost['fit_seconds']:.1f} s; "
-                         f"{cost['bytes'] / 1e6:.1f} MB at {cost['path']}", highlight=False)
+    render.console.print(f"[green]trained {model.name}[/] on {dataset.name} in "
+                         f"{cost['fit_seconds']:.1f} s; {cost['bytes'] / 1e6:.1f} MB at "
+                         f"{cost['path']}", highlight=False)
     if result.get("selection"):
-        render.console.print(render.selection_text(model.name, result["selection"]), highlight=False)
+        render.console.print(render.selection_text(model.name, result["selection"]),
+                             highlight=False)
 
 
 @app.command()
 def methods(as_json: bool = JsonOpt):
-    """List the recommendation methods."""
-    from movierec.models.registry import DESCRIPTIONS
+    """List the recommendation methods (and presets, such as the cluster strategies)."""
+    from movierec.service import method_choices
 
+    choices = method_choices()
     if as_json:
-        render.print_json({"results": [{"method": k, "description": v} for k, v in DESCRIPTIONS.items()]})
+        render.print_json({"default": DEFAULT_METHOD, "results": [
+            {"method": c.key, "model": c.name, "options": c.options,
+             "description": c.description} for c in choices]})
         return
-    for name, text in DESCRIPTIONS.items():
-        render.console.print(f"[bold]{name:<11}[/] {text}")
+    for c in choices:
+        default = " [dim](default)[/]" if c.key == DEFAULT_METHOD else ""
+        render.console.print(f"[bold]{escape(c.key):<18}[/] {escape(c.description)}{default}")

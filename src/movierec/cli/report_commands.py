@@ -28,6 +28,9 @@ def report(
     from movierec.evaluation.report import build_report, gather
     from movierec.evaluation.suite import run_suite
 
+    if results is not None and not results.is_dir():
+        fail(f"--results {results}: no such folder (give the folder that holds the evaluation "
+             "result folders, e.g. MOVIEREC_HOME/evaluations)")
     say = lambda m: render.err.print(f"[dim]{m}[/]", highlight=False)  # noqa: E731
     try:
         if run or rerun:

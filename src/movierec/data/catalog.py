@@ -7,6 +7,7 @@ ask the catalog for anything human-readable.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable, Sequence
@@ -20,6 +21,20 @@ from movierec.data.schema import CATALOG_COLUMNS
 # Computed by prepare from the dataset's own ratings (not part of any raw file).
 RATING_STATS = ("n_ratings", "mean_rating")
 ID_COLUMNS = ("tmdb_id", "imdb_id", "movielens_id")
+# TMDb's public image CDN; a poster path is "/<letters, digits, - and _>.<ext>", anything
+# else is never put in a URL.
+IMAGE_BASE = "https://image.tmdb.org/t/p/"
+SIZES = ("w92", "w154", "w185", "w342", "w500", "w780", "original")
+_POSTER_PATH = re.compile(r"^/[A-Za-z0-9_\-]+\.(?:jpg|jpeg|png|webp)$")
+
+
+def poster_url(poster_path: object, size: str = "w342") -> str | None:
+    """The public TMDb URL of a poster path, or None when the path is missing or malformed."""
+    if size not in SIZES:
+        raise ValueError(f"poster size must be one of {', '.join(SIZES)}, not {size!r}")
+    if not isinstance(poster_path, str) or not _POSTER_PATH.match(poster_path.strip()):
+        return None
+    return f"{IMAGE_BASE}{size}{poster_path.strip()}"
 
 
 def _scalar(value):
@@ -168,6 +183,22 @@ class Catalog:
         titles = self.frame["title"].tolist()
         years = self.frame["year"].tolist()
         return [f"{t} ({y})" if _scalar(y) is not None else str(t) for t, y in zip(titles, years)]
+
+    @cached_property
+    def _value_lists(self) -> dict[str, list]:
+        return {}
+
+    def values(self, name: str) -> list:
+        """Column ``name`` as a plain Python list (None for missing, lists for list fields),
+        built once per catalog: per-movie reads then cost a list index, not a pandas row."""
+        cache = self._value_lists
+        if name not in cache:
+            raw = self.frame[name].tolist()
+            if CATALOG_COLUMNS.get(name) == "list":
+                cache[name] = [as_list(v) for v in raw]
+            else:
+                cache[name] = [_scalar(v) for v in raw]
+        return cache[name]
 
     @cached_property
     def columns(self) -> dict[str, list]:

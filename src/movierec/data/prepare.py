@@ -21,7 +21,7 @@ from movierec.data.catalog import Catalog
 from movierec.data.dataset import CLEANING_VERSION, Dataset
 from movierec.data.joins import (TMDB_FIELDS, add_rating_stats, attach_ratings, fill_missing,
                                  match_by_title_year, tmdb_catalog)
-from movierec.data.rawfiles import RawSource
+from movierec.data.rawfiles import MissingFileError, RawSource
 from movierec.data.report import PrepareReport
 from movierec.data.schema import conform
 from movierec.data.sources import SourceSpec, get_spec, locate
@@ -84,10 +84,51 @@ def _find_tmdb(data_dir, explicit, near: Path) -> Input | None:
     return None
 
 
+def recorded_inputs(spec: SourceSpec) -> list[Input] | None:
+    """The inputs of the newest prepared artifact of ``spec`` whose folders/zips still exist.
+
+    ``movierec prepare NAME --from PATH`` records PATH in the artifact's manifest; later
+    commands that name only the dataset find its raw files there.
+    """
+    found = []
+    for folder in prepared_dir().glob(f"{spec.name}-*"):
+        manifest = read_manifest(folder)
+        if manifest and manifest.get("name") == spec.name and manifest.get("inputs"):
+            found.append(((folder / "manifest.json").stat().st_mtime, manifest["inputs"]))
+    for _, inputs in sorted(found, key=lambda pair: pair[0], reverse=True):
+        try:
+            raws = [RawSource.open_path(rec["location"]) for rec in inputs]
+        except (OSError, KeyError, TypeError):
+            continue
+        if inputs[0].get("role") == "source" and all(raws[0].has(f) for f in spec.required):
+            return [Input(rec["role"], raw, _input_names(spec, rec["role"], rec))
+                    for rec, raw in zip(inputs, raws)]
+    return None
+
+
+def _input_names(spec: SourceSpec, role: str, record: dict) -> tuple[str, ...]:
+    if role == "source":
+        return tuple(spec.files if spec.kind != "tmdb"
+                     else (spec.ratings_file, *TMDB_METADATA_FILES))
+    if role == "tmdb metadata":
+        return TMDB_METADATA_FILES
+    return tuple(record.get("names") or ("movies.csv",))
+
+
 def resolve_inputs(spec: SourceSpec, from_path=None, data_dir=None, movie_list=None,
                    tmdb_path=None) -> list[Input]:
-    """Every folder/zip this dataset will be built from (the main one first)."""
-    raw = locate(spec, from_path, data_dir)
+    """Every folder/zip this dataset will be built from (the main one first).
+
+    Without ``from_path``, the raw files are looked up in the data folders; when they are not
+    there, the folders a previous ``prepare --from`` recorded are used (`recorded_inputs`).
+    """
+    try:
+        raw = locate(spec, from_path, data_dir)
+    except MissingFileError:
+        recorded = None if from_path is not None else recorded_inputs(spec)
+        if recorded is None:
+            raise
+        return recorded
     main_names = spec.files if spec.kind != "tmdb" else (spec.ratings_file, *TMDB_METADATA_FILES)
     inputs = [Input("source", raw, tuple(main_names))]
     if spec.kind == "tmdb":

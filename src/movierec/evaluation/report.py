@@ -60,8 +60,7 @@ def gather(datasets=("the-movies-dataset", "ml-100k"), runs=STANDARD_RUNS,
     """Load data, results and the fitted models the report quotes (trained once, cached)."""
     from movierec.data import load_dataset
     from movierec.models.trained import load_or_train
-    from movierec.picks import resolve_picks
-    from movierec.search import TitleIndex
+    from movierec.service import Service, Settings
 
     inputs = ReportInputs()
     for name in datasets:
@@ -72,12 +71,10 @@ def gather(datasets=("the-movies-dataset", "ml-100k"), runs=STANDARD_RUNS,
         for method in ("hybrid", "cluster"):
             say(f"loading or training {method} on {name}")
             inputs.models[(name, method)] = load_or_train(method, ds)
-        if name in EXAMPLE:
-            index = TitleIndex(ds.catalog.frame, ds.catalog.popularity())
-            profile = resolve_picks(index, ds.catalog, EXAMPLE[name]).profile
-            recs = inputs.models[(name, "hybrid")].recommend(profile, k=10)
-            inputs.examples[name] = ([ds.catalog.label(int(i)) for i in profile.items],
-                                     recs.to_records(ds.catalog))
+        if name in EXAMPLE:   # what a person gets: the service's answer, as in the app
+            answer = Service(dataset=ds).recommend(EXAMPLE[name], Settings(method="hybrid"))
+            inputs.examples[name] = ([p["label"] for p in answer.picks],
+                                     [r.to_json() for r in answer.results])
     if neural and "ml-100k" in inputs.datasets:
         for method in NEURAL:
             if method in available():

@@ -19,6 +19,7 @@ import json
 import sqlite3
 import sys
 import threading
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Iterable
@@ -77,12 +78,42 @@ def _check_index(name: str, value: object) -> int:
 class FeedbackStore:
     """The app's feedback database (default: ``app_dir()/feedback.sqlite``)."""
 
-    def __init__(self, path: str | Path | None = None):
+    def __init__(self, path: str | Path | None = None, *, create: bool = True):
+        """Open (``create``: and set up) the database at ``path``.
+
+        A file that is not SQLite, or an SQLite database of another program (tables, but no
+        feedback table), is refused with a `FeedbackError` and left untouched. Without
+        ``create`` the database must already hold movierec feedback (export, reading).
+        """
         self.path = Path(path) if path is not None else app_dir() / "feedback.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._write_lock = threading.Lock()
-        self._create_schema()
+        if not create and not self.path.is_file():
+            raise FeedbackError(f"no feedback database at {self.path}")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._check_ours(create)
+            if create:
+                self._create_schema()
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise FeedbackError(f"{self.path} is not a movierec feedback database ({exc})")
+
+    def _check_ours(self, create: bool) -> None:
+        """Refuse another program's database before writing anything into it."""
+        if not self.path.is_file() or self.path.stat().st_size == 0:
+            tables: set[str] = set()
+        else:   # read-only: not even the journal mode of someone else's file is changed
+            uri = self.path.resolve().as_uri() + "?mode=ro"
+            with closing(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)) as con:
+                tables = {row[0] for row in con.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%'")}
+        if "feedback" in tables or (create and not tables):
+            return
+        what = f"it holds the tables {', '.join(sorted(tables))}" if tables else "it is empty"
+        raise FeedbackError(f"{self.path} is not a movierec feedback database ({what}); "
+                            "give another file")
 
     # --- connections ------------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from movierec.app.feedback import SCHEMA_VERSION, FeedbackError, FeedbackStore
+from movierec.service.feedback import SCHEMA_VERSION, FeedbackError, FeedbackStore
 
 
 @pytest.fixture()

@@ -1,0 +1,73 @@
+"""`movierec.recommend(...)`: the Python API, one call from picks to an explained `Answer`.
+
+>>> import movierec
+>>> answer = movierec.recommend(["Toy Story", "Finding Nemo", "Up"], k=5)  # doctest: +SKIP
+>>> [r.title for r in answer.results]                                       # doctest: +SKIP
+['The Incredibles', 'Monsters, Inc.', ...]
+
+One `Service` per (dataset, data folder) is kept for the process, so the second call answers
+from memory. Bad input raises `ServiceError` (``.code``, ``.message``, ``.suggestions``).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Iterable, Sequence
+
+from movierec.service.answer import Answer
+from movierec.service.core import Service
+from movierec.service.methods import DEFAULT_METHOD
+from movierec.service.picks import PickSpec, parse_picks
+from movierec.service.request import DEFAULT_K, Settings
+
+_services: dict[tuple[str | None, str | None], Service] = {}
+_lock = threading.Lock()
+
+
+def service_for(data: str | None = None, data_dir: str | None = None) -> Service:
+    """The process-wide `Service` of dataset ``data`` (default: The Movies Dataset)."""
+    from movierec.data import DEFAULT_SOURCE, get_spec
+
+    try:
+        name = get_spec(data or DEFAULT_SOURCE).name
+    except KeyError:
+        name = data     # Service reports the unknown name as a ServiceError
+    key = (name, None if data_dir is None else str(data_dir))
+    with _lock:
+        if key not in _services:
+            _services[key] = Service(name, data_dir=key[1])
+        return _services[key]
+
+
+def pick_specs(picks: Sequence[str] | str, like: Iterable[str] | None = None,
+               dislike: Iterable[str] | None = None) -> list[PickSpec | str]:
+    """Loved picks (texts in the picks grammar) plus movies liked and disliked."""
+    entries: list[PickSpec | str] = [picks] if isinstance(picks, str) else list(picks)
+    return (entries + parse_picks(like or (), "like")[0]
+            + parse_picks(dislike or (), "dislike")[0])
+
+
+def recommend(picks: Sequence[str] | str, *, method: str = DEFAULT_METHOD, k: int = DEFAULT_K,
+              like: Iterable[str] | None = None, dislike: Iterable[str] | None = None,
+              from_year: int | None = None, to_year: int | None = None, era: str = "any",
+              genres: Iterable[str] = (), exclude_genres: Iterable[str] = (),
+              language: str | None = None, min_votes: int = 0,
+              options: dict[str, Any] | None = None, data: str | None = None,
+              data_dir: str | None = None) -> Answer:
+    """Movies to watch next for someone who loves ``picks``, each with a reason.
+
+    ``picks``: titles in the picks grammar (``"Heat (1995)"``, ``"Heat=4.5"``, ``"-Heat"``,
+    ``"tmdb:949"``), a list or one text with a title per line. ``like`` / ``dislike``: more
+    movies liked or disliked. The rest mirror ``movierec recommend``'s options.
+    """
+    specs = pick_specs(picks, like, dislike)
+    settings = Settings(method=method, k=k, year_from=from_year, year_to=to_year, era=era,
+                        genres=tuple(genres), exclude_genres=tuple(exclude_genres),
+                        language=language, min_votes=min_votes, options=dict(options or {}))
+    return service_for(data, data_dir).recommend(specs, settings)
+
+
+def search(query: str, *, limit: int = 10, data: str | None = None,
+           data_dir: str | None = None):
+    """The title search's `movierec.search.Match` for ``query`` (typos, years, akas)."""
+    return service_for(data, data_dir).search(query, limit)

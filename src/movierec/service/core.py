@@ -1,0 +1,364 @@
+"""`Service`: one dataset's front door -- picks in, an `Answer` out -- shared by every entry point.
+
+The CLI, `movierec.recommend`, the HTTP endpoints and the app all call `Service.recommend`:
+parse the picks (one grammar), resolve them (one `TitleIndex` per dataset), validate every
+setting (messages that name the bad value), choose the model (one registry of presets, one
+default), load or fit it (one trained-model cache), recommend with filters and answer in one
+shape. Nothing here imports Gradio.
+
+Everything is built lazily and at most once per process (a lock per thing): the first
+request for a method loads or fits it, everyone after gets it from memory. `start_warming`
+does the slow part (dataset, title index, default model, one dummy recommendation to fill
+the models' caches) in a background thread, so a server can start while the data loads.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from movierec.data.dataset import Dataset
+from movierec.models.base import Recommender
+from movierec.models.filters import Filter
+from movierec.models.profile import MIN_PICKS, Profile, ProfileError
+from movierec.service.answer import Answer, movie_results
+from movierec.service.errors import ServiceError
+from movierec.service.methods import DEFAULT_METHOD, parse_method
+from movierec.service.picks import PickSpec, ResolvedPicks, parse_picks, resolve_picks
+from movierec.service.request import (Checked, Settings, check_settings, describe_filter,
+                                      model_key)
+
+Say = Callable[[str], None]
+Thumb = tuple[int, bool]           # (movie index, liked)
+CACHE_SIZE = 4096                  # title searches and answers remembered (LRU)
+
+
+class _LRU:
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, size: int):
+        self.size, self._data, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+
+class Service:
+    """Dataset, title index, fitted models and feedback store for every request on one dataset.
+
+    Give ``data`` (a dataset name, prepared on first use) or an already-built ``dataset``
+    (tests, notebooks). ``progress`` receives short status lines ("loading hybrid").
+    """
+
+    def __init__(self, data: str | None = None, *, dataset: Dataset | None = None,
+                 data_dir: str | None = None, default_method: str = DEFAULT_METHOD,
+                 feedback: Any = None, progress: Say | None = None):
+        from movierec.data import DEFAULT_SOURCE
+
+        self.data_name = dataset.name if dataset is not None else (data or DEFAULT_SOURCE)
+        self.data_dir = data_dir
+        self.default_method = parse_method(default_method).key
+        self._say: Say = progress or (lambda _m: None)
+        self._dataset = dataset
+        self._index = None
+        self._models: dict[str, Recommender] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+        self._feedback = feedback
+        self._searches = _LRU(CACHE_SIZE)
+        self._answers = _LRU(256)
+        self._warm_thread: threading.Thread | None = None
+        self._warm_error: BaseException | None = None
+        self._ready = threading.Event()
+        self.timings: dict[str, float] = {}
+
+    def _lock(self, key: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(key, threading.Lock())
+
+    # --- data ------------------------------------------------------------------------------
+    @property
+    def dataset(self) -> Dataset:
+        """The prepared dataset (loaded, or prepared with progress, on first use)."""
+        if self._dataset is None:
+            with self._lock("dataset"):
+                if self._dataset is None:
+                    self._dataset = self._load_dataset()
+        return self._dataset
+
+    def _load_dataset(self) -> Dataset:
+        from movierec.data import MissingFileError, get_spec, load_dataset
+
+        t0 = time.perf_counter()
+        self._say(f"loading {self.data_name}")
+        try:
+            get_spec(self.data_name)
+        except KeyError as exc:
+            from movierec.data import SOURCES
+
+            raise ServiceError("unknown_dataset", str(exc.args[0]), sorted(SOURCES))
+        try:
+            dataset = load_dataset(self.data_name, data_dir=self.data_dir, progress=self._say)
+        except MissingFileError as exc:
+            raise ServiceError("data_missing", str(exc))
+        self.timings["dataset"] = time.perf_counter() - t0
+        return dataset
+
+    @property
+    def catalog(self):
+        return self.dataset.catalog
+
+    @property
+    def index(self):
+        """The typo-tolerant `TitleIndex` of the catalog (built once)."""
+        if self._index is None:
+            catalog = self.catalog
+            with self._lock("index"):
+                if self._index is None:
+                    from movierec.search import TitleIndex
+
+                    t0 = time.perf_counter()
+                    self._say("indexing titles")
+                    index = TitleIndex.for_catalog(catalog)
+                    index.suggest("a", 1)  # builds the prefix index search-as-you-type uses
+                    self._index = index
+                    self.timings["index"] = time.perf_counter() - t0
+        return self._index
+
+    def search(self, text: str, limit: int = 10):
+        """`TitleIndex.search`, remembered for the last `CACHE_SIZE` queries (people send the
+        same titles again and again: a repeat costs a lookup, not a fuzzy scan)."""
+        key = (str(text), int(limit))
+        match = self._searches.get(key)
+        if match is None:
+            match = self.index.search(str(text), limit=int(limit))
+            self._searches.put(key, match)
+        return match
+
+    def suggest(self, text: str, limit: int = 8):
+        """Search-as-you-type candidates for a partly typed title."""
+        return self.index.suggest(str(text), max(1, min(int(limit), 25)))
+
+    # --- models ----------------------------------------------------------------------------
+    def model(self, method: str | Checked | None = None,
+              progress: Say | None = None) -> Recommender:
+        """The fitted model of a menu key (or a checked request): from memory, else from the
+        trained-model cache, else fitted now (and saved)."""
+        if isinstance(method, Checked):
+            name, options = method.choice.name, method.options
+        else:
+            choice = parse_method(method or self.default_method)
+            name, options = choice.name, choice.options
+        key = model_key(name, options)
+        model = self._models.get(key)
+        if model is not None:
+            return model
+        dataset = self.dataset
+        with self._lock(f"model:{key}"):
+            model = self._models.get(key)
+            if model is None:
+                from movierec.models.trained import fit
+
+                t0 = time.perf_counter()
+                try:
+                    model = fit(name, dataset, options or None,
+                                progress=progress or self._say).model
+                except (ImportError, OSError, RuntimeError, MemoryError) as exc:
+                    raise ServiceError("method_unavailable", f"{name} is not available here "
+                                       f"({type(exc).__name__}: {str(exc)[:200]}); choose "
+                                       "another method")
+                self.timings[f"model:{key}"] = time.perf_counter() - t0
+                self._models[key] = model
+        return model
+
+    def is_ready(self, method: str) -> bool:
+        """Loaded, or saved for this dataset (so choosing it needs no training)."""
+        from movierec.models.trained import is_saved
+
+        choice = parse_method(method)
+        return (model_key(choice.name, choice.options) in self._models
+                or is_saved(self.dataset, choice.name, choice.options or None))
+
+    # --- the request ------------------------------------------------------------------------
+    def resolve(self, picks: Sequence[PickSpec | str]) -> ResolvedPicks:
+        """Picks (specs, or texts in the picks grammar) found in the catalog."""
+        specs, notes = parse_picks(picks)
+        resolved = resolve_picks(specs, self.catalog, self.search)
+        resolved.notes[:0] = notes
+        return resolved
+
+    def recommend(self, picks: Sequence[PickSpec | str], settings: Settings | None = None,
+                  thumbs: Sequence[Thumb] = (), progress: Say | None = None) -> Answer:
+        """Explained recommendations for ``picks`` under ``settings``, or a `ServiceError`."""
+        settings = settings or Settings(method=self.default_method)
+        key = (tuple(picks), settings.__repr__(), tuple(thumbs))
+        cached = self._answers.get(key)
+        if cached is not None:
+            return cached
+        t0 = time.perf_counter()
+        checked = check_settings(settings, self.catalog)
+        resolved = self.resolve(picks)
+        profile = self._profile(resolved, thumbs)
+        t1 = time.perf_counter()
+        model = self.model(checked, progress)
+        t2 = time.perf_counter()
+        try:
+            recs = model.recommend(profile, k=checked.k, candidates=checked.filter)
+        except ProfileError as exc:
+            raise ServiceError("too_few_picks", str(exc))
+        results = movie_results(self.catalog, recs.items, recs.scores, recs.explanations)
+        if not results and checked.filter != Filter():
+            raise ServiceError("no_movie_passes", self._why_empty(checked))
+        warnings = [] if results else [self._why_empty(checked)]
+        t3 = time.perf_counter()
+        answer = Answer(
+            dataset=self.data_name, method=checked.choice.key, model=model.name,
+            options=dict(checked.options), settings=model.config_dict(), k=checked.k,
+            filters=checked.filters_json(),
+            picks=[p.to_json(self.catalog) for p in resolved.picks],
+            results=tuple(results), notes=tuple(resolved.notes), warnings=tuple(warnings),
+            timings={"resolve_ms": 1e3 * (t1 - t0), "model_ms": 1e3 * (t2 - t1),
+                     "recommend_ms": 1e3 * (t3 - t2)})
+        self._answers.put(key, answer)
+        return answer
+
+    def _profile(self, resolved: ResolvedPicks, thumbs: Sequence[Thumb]) -> Profile:
+        for movie, _ in thumbs:
+            if not 0 <= int(movie) < len(self.catalog):
+                raise ServiceError("bad_argument", f"movie {int(movie)} is not in the catalog "
+                                   f"(0..{len(self.catalog) - 1})")
+        profile = resolved.profile(thumbs)
+        liked = len(profile.positives)
+        if liked < MIN_PICKS:
+            given = len(resolved.picks)
+            raise ServiceError(
+                "too_few_picks", f"pick at least {MIN_PICKS} movies you like (you gave {liked}"
+                + (f" of {given} picks" if given != liked else "") + "): add "
+                f"{MIN_PICKS - liked} more favourite{'s' if MIN_PICKS - liked != 1 else ''}")
+        return profile
+
+    @staticmethod
+    def _why_empty(checked: Checked) -> str:
+        if checked.filter == Filter():
+            return (f"{checked.choice.key} has no evidence about these picks (nobody rated them "
+                    "in this dataset); try hybrid or content.")
+        return (f"No movie passes these filters ({describe_filter(checked.filter)}) among what "
+                f"{checked.choice.key} can recommend; loosen them and try again.")
+
+    # --- feedback -----------------------------------------------------------------------------
+    @property
+    def feedback(self):
+        """The `FeedbackStore` (SQLite under ``app_dir()`` unless one was given)."""
+        if self._feedback is None:
+            with self._lock("feedback"):
+                if self._feedback is None:
+                    from movierec.service.feedback import FeedbackStore
+
+                    self._feedback = FeedbackStore()
+        return self._feedback
+
+    def react(self, session: str, picks: Sequence[PickSpec | str], settings: Settings | None,
+              thumbs: Sequence[Thumb], movie: int, liked: bool,
+              progress: Say | None = None) -> Answer:
+        """Store a 👍/👎 on ``movie`` and answer the list with it folded in.
+
+        The rank and score stored are the movie's in the list the person was shown -- the
+        answer for the same picks without this thumb, which the answer cache usually holds.
+        """
+        if not isinstance(liked, bool):
+            raise ServiceError("bad_argument", f"liked must be true or false, not {liked!r}")
+        settings = settings or Settings(method=self.default_method)
+        movie = int(movie)
+        shown = self.recommend(picks, settings, thumbs, progress)
+        hit = next((r for r in shown.results if r.index == movie), None)
+        if hit is None and not 0 <= movie < len(self.catalog):
+            raise ServiceError("bad_argument", f"movie {movie} is not in the catalog "
+                               f"(0..{len(self.catalog) - 1})")
+        self.feedback.record(session=session, dataset=self.data_name, method=shown.method,
+                             movie=movie, liked=liked, picks=[p["index"] for p in shown.picks],
+                             rank=None if hit is None else hit.rank,
+                             score=None if hit is None else hit.score,
+                             title=self.catalog.label(movie))
+        others = [(m, up) for m, up in thumbs if int(m) != movie]
+        return self.recommend(picks, settings, [*others, (movie, liked)], progress)
+
+    # --- catalog facts the pages need ---------------------------------------------------------
+    def well_known(self, n: int = 400) -> np.ndarray:
+        """The ``n`` best-known movies (most ratings here, then TMDb votes), best first."""
+        catalog = self.catalog
+        known = np.asarray(catalog.n_ratings(), dtype=np.float64) + 1e-3 * catalog.popularity()
+        order = np.argsort(-known, kind="stable")
+        has_year = np.isfinite(catalog.year_array[order])
+        return order[has_year][:n]
+
+    def catalog_map(self, progress: Say | None = None):
+        """The 2-D map of well-known movies for the Explore tab (built/cached on first use)."""
+        from movierec.service.maps import build_map
+
+        t0 = time.perf_counter()
+        cmap = build_map(self.dataset, progress=progress or self._say)
+        self.timings.setdefault("map", time.perf_counter() - t0)
+        return cmap
+
+    # --- warming -------------------------------------------------------------------------------
+    def warm(self, methods: Sequence[str] | None = None, include_map: bool = False) -> dict:
+        """Load the dataset, index and models now, and run one recommendation through each
+        (filling lazily built caches so the first real person does not pay for them)."""
+        t0 = time.perf_counter()
+        self.index.search("warm up")
+        top = self.well_known(3)
+        for method in methods or (self.default_method,):
+            model = self.model(method)
+            if len(top) >= 3:
+                model.recommend(Profile.from_picks(top[:3].tolist()), k=10)
+        self.timings["warm"] = time.perf_counter() - t0
+        self._say("ready")
+        if include_map:
+            try:
+                self.catalog_map(lambda _m: None)
+            except Exception:  # noqa: BLE001 - the Explore tab reports it when opened
+                pass
+        return dict(self.timings)
+
+    def start_warming(self, methods: Sequence[str] | None = None,
+                      include_map: bool = False) -> threading.Thread:
+        """`warm` in a daemon thread; `wait_ready` re-raises what went wrong there. With
+        ``include_map`` the map keeps loading in the same thread once the models are warm."""
+        def run():
+            try:
+                self.warm(methods)
+            except BaseException as exc:  # noqa: BLE001 - reported by wait_ready
+                self._warm_error = exc
+            finally:
+                self._ready.set()
+            if include_map and self._warm_error is None:
+                try:
+                    self.catalog_map(lambda _m: None)
+                except Exception:  # noqa: BLE001 - the Explore tab reports it when opened
+                    pass
+
+        self._warm_thread = threading.Thread(target=run, name="movierec-warm", daemon=True)
+        self._warm_thread.start()
+        return self._warm_thread
+
+    def wait_ready(self, timeout: float | None = None) -> None:
+        """Block until `start_warming` has the models ready; re-raise what went wrong there."""
+        if self._warm_thread is not None:
+            self._ready.wait(timeout)
+        if self._warm_error is not None:
+            raise self._warm_error
+
