@@ -214,3 +214,42 @@ def test_methods_lists_presets_and_the_default(home):
     body = json.loads(out.stdout)
     keys = [m["method"] for m in body["results"]]
     assert body["default"] == "hybrid" and "cluster (explore)" in keys and "item_knn" in keys
+
+
+def test_serve_answers_on_its_port_like_make_app(home):
+    """`movierec serve` in its own process (what `make app` ends with): the page loads and
+    /recommend_api answers the same JSON as `movierec recommend --json`."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    gradio_client = pytest.importorskip("gradio_client")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [sys.executable, "-c", "from movierec.cli import app; app()", "serve", "--port",
+           str(port), "--data", "ml-latest-small", "--method", "item_knn"]
+    server = subprocess.Popen(cmd, env=dict(os.environ), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, server.stdout.read()
+            try:
+                with urllib.request.urlopen(url, timeout=2) as page:
+                    assert page.status == 200 and "movierec" in page.read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not answer in 120 s"
+                time.sleep(0.5)
+        served = gradio_client.Client(url, verbose=False).predict(
+            "\n".join(PICKS), "item_knn", 10, api_name="/recommend_api")
+    finally:
+        server.terminate()
+        server.wait(30)
+    printed = json.loads(recommend("-m", "item_knn", "--json").stdout)
+    assert [r["index"] for r in served["results"]] == [r["index"] for r in printed["results"]]

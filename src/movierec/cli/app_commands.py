@@ -32,8 +32,9 @@ def serve(
                                   "someone first opens Explore."),
 ):
     """Open the movierec web app: pick movies, get explained recommendations, give 👍/👎."""
+    from movierec.app.context import AppService
     from movierec.data import get_spec
-    from movierec.service import Service, parse_method
+    from movierec.service import parse_method
 
     if not 1 <= port <= 65535:
         fail(f"--port must be between 1 and 65535, not {port}")
@@ -42,8 +43,8 @@ def serve(
         parse_method(method)
     t0 = time.perf_counter()
     with render.stage_progress() as say:
-        service = Service(data, data_dir=str(data_dir) if data_dir else None,
-                          default_method=method, progress=say)
+        service = AppService(data, data_dir=str(data_dir) if data_dir else None,
+                             default_method=method, progress=say)
         # data, title index and model load while Gradio imports (then the map, if asked)
         service.start_warming(include_map=warm_map)
         say("starting the web server")
