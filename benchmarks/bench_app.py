@@ -163,6 +163,7 @@ def load_test(server: Server, method: str, clients: int, per_client: int) -> Non
     stored_ok = [0]
     lock = threading.Lock()
     start = threading.Barrier(clients)
+    sessions = [""] * clients     # each client keeps the token its first thumb is given
 
     def run(worker: int) -> None:
         try:
@@ -183,9 +184,10 @@ def load_test(server: Server, method: str, clients: int, per_client: int) -> Non
                     movie = answer["results"][i % len(answer["results"])]["index"]
                 else:
                     answer = c.predict(picks, method, 10, movie, i % 8 != 3,
-                                       f"bench-{worker}", api_name="/feedback_api")
+                                       sessions[worker], api_name="/feedback_api")
                     if not answer.get("results"):
                         raise RuntimeError(f"feedback answered no results: {answer.get('error')}")
+                    sessions[worker] = answer["session"]
                     with lock:
                         stored_ok[0] += 1
             except Exception as exc:  # noqa: BLE001 - counted as an error

@@ -81,13 +81,20 @@ def test_feedback_endpoint_stores_and_refreshes(served):
     before = client.predict(PICKS, "item_knn", 6, api_name="/recommend_api")
     movie = before["results"][0]["index"]
     count = service.feedback.count()
-    after = client.predict(
-        PICKS, "item_knn", 6, movie, False, "client-test", api_name="/feedback_api"
-    )
+    after = client.predict(PICKS, "item_knn", 6, movie, False, "", api_name="/feedback_api")
     assert movie not in [r["index"] for r in after["results"]] and len(after["results"]) == 6
     assert service.feedback.count() == count + 1
-    row = service.feedback.rows(session="client-test")[-1]
+    token = after["session"]
+    assert service.sessions.valid(token)
+    row = service.feedback.rows(session=token)[-1]
     assert row["movie"] == movie and row["liked"] is False and row["rank"] == 1
+    again = client.predict(PICKS, "item_knn", 6, after["results"][0]["index"], True, token,
+                           api_name="/feedback_api")
+    assert again["session"] == token and service.feedback.count(session=token) == 2
+    forged = client.predict(PICKS, "item_knn", 6, movie, True, "client-test",
+                            api_name="/feedback_api")
+    assert forged["error"]["code"] == "bad_argument" and "session" in forged["error"]["message"]
+    assert service.feedback.count() == count + 2
 
 
 def test_serve_command_rejects_bad_options_clearly():

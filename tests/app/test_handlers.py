@@ -342,13 +342,14 @@ def test_recommend_api_and_feedback_api(service):
     assert bad["error"]["code"] == "unknown_method" and "choose one of" in bad["error"]["message"]
     assert "item_knn" in bad["error"]["suggestions"]
     first = api.recommend_api(service, text, "item_knn", 5)["results"][0]["index"]
-    after = api.feedback_api(service, text, "item_knn", 5, first, False, "script-1")
+    after = api.feedback_api(service, text, "item_knn", 5, first, False, "")
     assert first not in [r["index"] for r in after["results"]] and len(after["results"]) == 5
     row = service.feedback.rows()[-1]
-    assert row["session"] == "script-1" and row["rank"] == 1 and row["liked"] is False
+    assert row["session"] == after["session"] and row["rank"] == 1 and row["liked"] is False
+    assert service.sessions.valid(after["session"]) and not service.sessions.valid("script-1")
     count = service.feedback.count()
     for movie, liked in (("x", True), (10**6, True), (first, "false"), (first, None), (first, 2)):
-        out = api.feedback_api(service, text, "item_knn", 5, movie, liked, "s")
+        out = api.feedback_api(service, text, "item_knn", 5, movie, liked, "")
         assert out["error"]["code"] == "bad_argument", (movie, liked)
     assert service.feedback.count() == count, "a refused thumb is never stored"
     for k in (0, -1, 101, "ten"):

@@ -33,7 +33,7 @@ from movierec.data.movielens import (
     read_movielens,
     read_ratings_csv,
 )
-from movierec.data.rawfiles import MissingFileError, RawSource
+from movierec.data.rawfiles import DataError, MissingFileError, RawSource
 from movierec.data.report import PrepareReport
 from movierec.data.sources import get_spec
 
@@ -365,9 +365,8 @@ def test_ratings_csv_without_header_and_with_reordered_header(tmp_path):
     report = PrepareReport()
     assert ratings_tuples(read_ratings_csv(raw, "plain.csv", report)) == [(1, 2, 3.0, 100)]
     assert ratings_tuples(read_ratings_csv(raw, "reordered.csv", report)) == [(1, 2, 3.0, 100)]
-    empty = read_ratings_csv(raw, "empty.csv", report)
-    assert len(empty) == 0
-    assert_rating_dtypes(empty)
+    with pytest.raises(DataError, match="empty.csv .* is empty"):
+        read_ratings_csv(raw, "empty.csv", report)
     with pytest.raises(ValueError, match="wrong.csv"):
         read_ratings_csv(raw, "wrong.csv", report)
     with pytest.raises(MissingFileError, match="nope.csv"):

@@ -4,25 +4,56 @@ They take picks as one text in the service's picks grammar -- a title per line,
 ``Heat=4.5`` rates, ``-Heat`` dislikes, ``+Heat`` likes, ``tmdb:949`` picks by id -- and
 answer the service's JSON: an `Answer`'s ``to_json()`` (the same fields as ``movierec
 recommend --json`` and `movierec.recommend`), or ``{"error": {"code", "message",
-"suggestions"}}``. Never an exception, never a bare null.
+"suggestions"}}``. Every argument's type and range is checked; a missing one is named; an
+unexpected failure is logged on the server and answered as ``internal_error``. Never a
+traceback, a bare null, or a server path.
+
+Feedback is stored under a session token the server issues: send ``session=""`` and the
+answer carries ``"session"``; send it back with later thumbs. A made-up token is refused.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+
 from movierec.app import handlers
 from movierec.app.context import AppService
 from movierec.service import ServiceError, Settings, parse_picks_text
-from movierec.service.picks import clean_line
 from movierec.service.request import whole_number
+
+log = logging.getLogger("movierec.api")
+ENDPOINTS = ("recommend_api", "feedback_api", "search_api")
+
+
+def answering(fn):
+    """Run an endpoint: a `ServiceError` becomes its JSON, anything else an internal error
+    (logged with its traceback here, never sent)."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ServiceError as exc:
+            return exc.to_json()
+        except Exception:  # noqa: BLE001 - the client gets a code, the log gets the details
+            log.exception("%s failed", fn.__name__)
+            return ServiceError("internal_error", "the server could not answer this request; "
+                                "it has been logged").to_json()
+    return run
 
 
 def _settings(service: AppService, method: object, k: object) -> Settings:
-    return Settings(method=str(method or service.default_method), k=10 if k is None else k)
+    if method is not None and not isinstance(method, str):
+        raise ServiceError("bad_argument", f"method must be text, not {type(method).__name__}")
+    return Settings(method=method or service.default_method, k=10 if k is None else k)
 
 
 def _picks(text: object) -> tuple[list, list[str]]:
-    if text is not None and not isinstance(text, str):
-        raise ServiceError("bad_argument", "picks must be text: one title per line, not "
+    if text is None:
+        raise ServiceError("bad_argument", "picks is missing: send the movies you love, one "
+                           "title per line")
+    if not isinstance(text, str):
+        raise ServiceError("bad_argument", "picks must be text, one title per line, not "
                            f"{type(text).__name__}")
     return parse_picks_text(text)
 
@@ -33,32 +64,41 @@ def _with_notes(answer, notes: list[str]) -> dict:
     return out
 
 
+@answering
 def recommend_api(service: AppService, picks: str, method: str = "", k: int = 10) -> dict:
     """Recommendations for the picks text (see the module docstring for its format)."""
-    try:
-        specs, notes = _picks(picks)
-        return _with_notes(service.recommend(specs, _settings(service, method, k)), notes)
-    except ServiceError as exc:
-        return exc.to_json()
+    specs, notes = _picks(picks)
+    return _with_notes(service.recommend(specs, _settings(service, method, k)), notes)
 
 
+@answering
 def feedback_api(service: AppService, picks: str, method: str, k: int, movie: int,
                  liked: bool, session: str) -> dict:
-    """Store a thumb on ``movie`` (catalog index) and answer the refreshed recommendations."""
-    try:
-        specs, notes = _picks(picks)
-        movie = whole_number(movie, "movie (a catalog index)", "bad_argument", 0,
-                             len(service.catalog) - 1)
-        if not isinstance(liked, bool):
-            raise ServiceError("bad_argument", f"liked must be true or false, not {liked!r}")
-        session_id = clean_line(session, 100) or "api"
-        answer = service.react(session_id, specs, _settings(service, method, k), (), movie,
-                               liked)
-        return _with_notes(answer, notes)
-    except ServiceError as exc:
-        return exc.to_json()
+    """Store a thumb on ``movie`` (catalog index) and answer the refreshed recommendations,
+    with the ``session`` token the thumb was stored under."""
+    specs, notes = _picks(picks)
+    movie = whole_number(movie, "movie (a catalog index)", "bad_argument", 0,
+                         len(service.catalog) - 1)
+    if not isinstance(liked, bool):
+        raise ServiceError("bad_argument", f"liked must be true or false, not {liked!r}"[:120])
+    token = session_token(service, session)
+    answer = service.react(token, specs, _settings(service, method, k), (), movie, liked)
+    return {**_with_notes(answer, notes), "session": token}
 
 
-def search_api(service: AppService, query: str) -> list[dict]:
+def session_token(service: AppService, session: object) -> str:
+    """The caller's token when the server issued it; a new one when none was sent."""
+    if session is None or session == "":
+        return service.sessions.issue()
+    if not service.sessions.valid(session):
+        raise ServiceError("bad_argument", "unknown session: send the session token an "
+                           "earlier answer gave you, or an empty one to start a session")
+    return str(session)
+
+
+@answering
+def search_api(service: AppService, query: str) -> list[dict] | dict:
     """Search-as-you-type suggestions: index, label ('Heat (1995)') and confidence."""
+    if query is not None and not isinstance(query, str):
+        raise ServiceError("bad_argument", f"query must be text, not {type(query).__name__}")
     return [s.as_dict() for s in handlers.suggest(service, query)]

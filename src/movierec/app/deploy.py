@@ -303,6 +303,21 @@ def deploy(space: str, *, data: str = DEFAULT_SPACE_DATA, token: str | None = No
             hint = (" The token lacks write access to this namespace." if status in (401, 403)
                     else "")
             raise DeployError(f"Hugging Face refused the upload to {space}: {err}.{hint}") from err
-        except OSError as err:
-            raise DeployError(f"could not reach Hugging Face: {err}") from err
+        except Exception as err:  # noqa: BLE001 - any transport failure: requests, httpx...
+            if not _is_network_error(err):
+                raise
+            raise DeployError(f"could not reach Hugging Face ({type(err).__name__}: {err}); "
+                              "check the connection, or build the bundle with --dry-run DIR "
+                              "and upload it later") from err
     return f"https://huggingface.co/spaces/{space}" if url is None else str(url)
+
+
+def _is_network_error(err: BaseException) -> bool:
+    """A failure to reach the Hub: OSError (requests), or an httpx/httpcore transport error."""
+    if isinstance(err, OSError):
+        return True
+    kinds = {cls.__module__.split(".")[0] + "." + cls.__name__ for cls in type(err).__mro__}
+    return any(k.split(".")[0] in ("httpx", "httpx2", "httpcore", "requests", "urllib3")
+               and k.split(".")[1] in ("TransportError", "RequestError", "ConnectError",
+                                       "TimeoutException", "NetworkError", "ConnectionError")
+               for k in kinds)

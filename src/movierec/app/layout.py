@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
+from gradio.route_utils import FnIndexInferError
 
 from movierec.app import api, tabs
 from movierec.app.context import AppService
@@ -26,7 +27,9 @@ TAGLINE = ("Name three or more movies you love (typos are fine). Get movies to w
 
 
 class MovierecBlocks(gr.Blocks):
-    """A `gr.Blocks` whose `launch` defaults to movierec's theme, CSS and poster folder."""
+    """A `gr.Blocks` whose `launch` defaults to movierec's theme, CSS and poster folder, and
+    whose script endpoints answer every request with JSON: a missing argument reaches the
+    endpoint as None (which names it), an unknown endpoint is a 404 with an error object."""
 
     def launch(self, *args: Any, **kwargs: Any):  # noqa: D401 - same contract as Blocks.launch
         from movierec.app.posters import poster_dir
@@ -35,7 +38,25 @@ class MovierecBlocks(gr.Blocks):
         kwargs.setdefault("css", CSS)
         allowed = list(kwargs.get("allowed_paths") or [])
         kwargs["allowed_paths"] = allowed + [str(poster_dir())]
+        app_kwargs = dict(kwargs.get("app_kwargs") or {})
+        handlers = dict(app_kwargs.get("exception_handlers") or {})
+        handlers.setdefault(FnIndexInferError, _unknown_endpoint)
+        kwargs["app_kwargs"] = {**app_kwargs, "exception_handlers": handlers}
         return super().launch(*args, **kwargs)
+
+    def validate_inputs(self, block_fn, inputs: list[Any]) -> None:
+        if block_fn.api_name in api.ENDPOINTS and len(inputs) < len(block_fn.inputs):
+            inputs.extend([None] * (len(block_fn.inputs) - len(inputs)))
+        super().validate_inputs(block_fn, inputs)
+
+
+def _unknown_endpoint(request, exc):
+    from fastapi.responses import JSONResponse
+
+    names = ", ".join(f"/{name}" for name in api.ENDPOINTS)
+    return JSONResponse({"error": {"code": "not_found", "message": "no such endpoint; the "
+                                   f"endpoints are {names}", "suggestions": list(api.ENDPOINTS)}},
+                        status_code=404)
 
 
 def build_app(service: AppService) -> gr.Blocks:
@@ -50,6 +71,8 @@ def build_app(service: AppService) -> gr.Blocks:
             tabs.explore_tab(service, page.picks, page.shown)
             tabs.evaluation_tab()
             tabs.about_tab([c.name for c in method_choices()])
+        # each page gets a session token from the server (its thumbs are stored under it)
+        demo.load(service.sessions.issue, None, page.session, api_visibility="private")
         _endpoints(service)
     return demo
 

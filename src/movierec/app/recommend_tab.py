@@ -31,6 +31,7 @@ class Page:
 
     picks: gr.State
     thumbs: gr.State
+    session: gr.State      # the token the server issued this page (feedback is stored under it)
     shown: gr.State
     selected: gr.State
     controls: list
@@ -44,7 +45,7 @@ def recommend_tab(service: AppService) -> Page:
     with gr.Tab("Recommend", id="recommend"):
         with gr.Row(equal_height=False, elem_classes="mr-main"):
             with gr.Column(scale=2, min_width=300, elem_classes="mr-side"):
-                picks, thumbs = gr.State([]), gr.State([])
+                picks, thumbs, session = gr.State([]), gr.State([]), gr.State("")
                 side = _picks_column(service, picks)
                 controls = _options(service)
                 go = gr.Button("Recommend", variant="primary", size="lg", elem_id="mr-go")
@@ -53,7 +54,8 @@ def recommend_tab(service: AppService) -> Page:
                 results = _results_column()
     outputs = [results["gallery"], results["table"], results["message"], shown, selected,
                results["detail"]]
-    page = Page(picks, thumbs, shown, selected, controls, outputs, side["view"], side["msg"])
+    page = Page(picks, thumbs, session, shown, selected, controls, outputs, side["view"],
+                side["msg"])
     _wire_picks(service, page, side)
     _wire_results(service, page, results, go)
     return page
@@ -277,30 +279,30 @@ def _wire_results(service: AppService, page: Page, results: dict, go: gr.Button)
     results["gallery"].select(on_select, page.shown, [page.selected, results["detail"]],
                               scroll_to_output=True, **PRIVATE)
 
-    def on_thumb(liked, ps, th, items, pos, widgets, request, progress):
+    def on_thumb(liked, ps, th, token, items, pos, widgets, progress):
         if pos is None or not 0 <= pos < len(items):
             return (th, picks_html(ps, th), gr.update(), gr.update(),
                     message_html("Click a poster first, then 👍 or 👎.", "warn"),
                     gr.update(), gr.update(), gr.update())
         settings = handlers.settings_from_widgets(*widgets,
                                                   default_method=service.default_method)
-        session = getattr(request, "session_hash", None) or "browser"
-        new, answer = handlers.give_thumb(service, session, ps, th, settings,
-                                          items[pos]["index"], liked, _say(progress))
+        new, answer = handlers.give_thumb(service, token or service.sessions.issue(), ps, th,
+                                          settings, items[pos]["index"], liked, _say(progress))
         return (new, picks_html(ps, new), *_show(answer))
 
-    def thumb_up(ps, th, items, pos, m, n, e, yf, yt, gi, gx, lang, mv,
-                 request: gr.Request, progress=gr.Progress()):
-        return on_thumb(True, ps, th, items, pos, (m, n, e, yf, yt, gi, gx, lang, mv),
-                        request, progress)
+    def thumb_up(ps, th, token, items, pos, m, n, e, yf, yt, gi, gx, lang, mv,
+                 progress=gr.Progress()):
+        return on_thumb(True, ps, th, token, items, pos, (m, n, e, yf, yt, gi, gx, lang, mv),
+                        progress)
 
-    def thumb_down(ps, th, items, pos, m, n, e, yf, yt, gi, gx, lang, mv,
-                   request: gr.Request, progress=gr.Progress()):
-        return on_thumb(False, ps, th, items, pos, (m, n, e, yf, yt, gi, gx, lang, mv),
-                        request, progress)
+    def thumb_down(ps, th, token, items, pos, m, n, e, yf, yt, gi, gx, lang, mv,
+                   progress=gr.Progress()):
+        return on_thumb(False, ps, th, token, items, pos, (m, n, e, yf, yt, gi, gx, lang, mv),
+                        progress)
 
     for button, fn in ((results["up"], thumb_up), (results["down"], thumb_down)):
-        button.click(fn, [page.picks, page.thumbs, page.shown, page.selected, *page.controls],
+        button.click(fn, [page.picks, page.thumbs, page.session, page.shown, page.selected,
+                          *page.controls],
                      [page.thumbs, page.picks_view, *page.outputs], **PRIVATE)
 
 

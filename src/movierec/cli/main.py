@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from movierec.cli import render
 from movierec.data import DEFAULT_SOURCE, SOURCES, MissingFileError, get_spec, load_dataset
+from movierec.data.rawfiles import DataError
 from movierec.service.errors import ServiceError
 
 app = typer.Typer(
@@ -57,6 +58,8 @@ def failing_clearly(as_json: bool = False) -> Iterator[None]:
              as_json)
     except MissingFileError as exc:
         fail(ServiceError("data_missing", str(exc)), as_json)
+    except DataError as exc:
+        fail(ServiceError("data_invalid", str(exc)), as_json)
 
 
 def open_dataset(data: str, data_dir: Optional[Path] = None, from_path: Optional[Path] = None,

@@ -3,7 +3,7 @@
 from movierec.data.catalog import Catalog
 from movierec.data.dataset import Dataset
 from movierec.data.ratings import Ratings
-from movierec.data.rawfiles import MissingFileError
+from movierec.data.rawfiles import DataError, MissingFileError
 from movierec.data.sources import DEFAULT_SOURCE, SOURCES, get_spec
 
 
@@ -18,5 +18,5 @@ def load_dataset(name: str | None = None, **kwargs) -> Dataset:
     return _load(name, **kwargs)
 
 
-__all__ = ["Catalog", "Dataset", "Ratings", "MissingFileError", "DEFAULT_SOURCE", "SOURCES",
+__all__ = ["Catalog", "DataError", "Dataset", "Ratings", "MissingFileError", "DEFAULT_SOURCE", "SOURCES",
            "get_spec", "load_dataset"]

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from movierec.data import schema
-from movierec.data.rawfiles import MissingFileError, RawSource
+from movierec.data.rawfiles import DataError, MissingFileError, RawSource, check_text
 from movierec.data.report import FileReport, PrepareReport
 from movierec.data.sources import SourceSpec
 from movierec.data.rating_files import (BAD_IDS, BAD_RATING, BAD_TIMESTAMP,  # noqa: F401
@@ -115,6 +115,14 @@ def _read_csv_release(spec: SourceSpec, raw: RawSource, report: PrepareReport) -
     return ParsedSource(movies, ratings, None)
 
 
+def _need_rows(records: list, name: str, raw: RawSource, what: str, fr: FileReport) -> None:
+    """Refuse a file that left nothing to use: an empty dataset is never a success."""
+    if not records:
+        why = "; ".join(f"{n:,} {reason}" for reason, n in fr.dropped.most_common())
+        raise DataError(f"{name} in {raw.location} has no {what}"
+                        + (f" ({fr.read:,} rows read: {why})" if fr.read else " (it is empty)"))
+
+
 def _drop_unknown_movies(ratings: pd.DataFrame, movie_keys: np.ndarray, fr: FileReport) -> pd.DataFrame:
     """Drop ratings whose movie is not in the movie list (they could never be shown)."""
     items = ratings["item_key"].to_numpy()
@@ -181,11 +189,15 @@ def _movie_table(raw: RawSource, name: str, report: PrepareReport) -> pd.DataFra
             fr.drop(BAD_MOVIE_ID if movie_id is None else DUPLICATE_MOVIE)
             continue
         seen.add(movie_id)
+        if len(fields[1]) > MAX_TITLE:
+            fields[1] = fields[1][:MAX_TITLE]
+            fr.fix(f"title cut to {MAX_TITLE} characters")
         title, year, aka = split_movielens_title(fields[1])
         if not title:
             fr.fix("missing title")
         records.append((movie_id, title or None, aka or None, year, normalise_genres(fields[2]) or None))
     fr.kept += len(records)
+    _need_rows(records, name, raw, "movies", fr)
     frame = pd.DataFrame(records, columns=["item_key", "title", "aka", "year", "genres"])
     frame["item_key"] = frame["item_key"].astype("int64")
     frame["movielens_id"] = frame["item_key"]
@@ -223,6 +235,7 @@ def _movies_100k(raw: RawSource, report: PrepareReport) -> pd.DataFrame:
         year = year if year is not None else parse_year(date)
         records.append((item, title or None, aka or None, year, date, genres or None))
     fr.kept += len(records)
+    _need_rows(records, "u.item", raw, "movies", fr)
     frame = pd.DataFrame(records, columns=["item_key", "title", "aka", "year", "release_date", "genres"])
     frame["item_key"] = frame["item_key"].astype("int64")
     # ml-100k item ids are its own, not global MovieLens ids: movielens_id stays missing.
@@ -308,7 +321,8 @@ def _users(raw: RawSource, name: str, report: PrepareReport) -> pd.DataFrame:
                          for (name, dtype), col in zip(dtypes.items(), columns)})
 
 
-def read_links(raw: RawSource, name: str = "links.csv", report: PrepareReport | None = None) -> pd.DataFrame:
+def read_links(raw: RawSource, name: str = "links.csv", report: PrepareReport | None = None,
+               need_tmdb: bool = False) -> pd.DataFrame:
     """``movieId,imdbId,tmdbId`` -> movielens_id (int64), imdb_id (``tt`` + 7 digits), tmdb_id (Int64).
 
     Works for MovieLens and The Movies Dataset links files (Windows line endings, empty
@@ -317,6 +331,8 @@ def read_links(raw: RawSource, name: str = "links.csv", report: PrepareReport | 
     """
     report = report if report is not None else PrepareReport()
     fr = report.file(name)
+    if need_tmdb:
+        _links_header(raw, name)
     ids, imdb, tmdb, seen = [], [], [], set()
     for fields in _rows(raw, name, report, ","):
         if len(fields) not in (2, 3):
@@ -339,6 +355,8 @@ def read_links(raw: RawSource, name: str = "links.csv", report: PrepareReport | 
         if tmdb_text and not tmdb_num:
             fr.fix("non-numeric tmdbId set to missing")
     fr.kept += len(ids)
+    if need_tmdb:
+        _need_rows(ids, name, raw, "links", fr)
     return pd.DataFrame({
         "movielens_id": pd.Series(ids, dtype="int64"),
         "imdb_id": pd.Series(imdb, dtype=object),
@@ -346,9 +364,24 @@ def read_links(raw: RawSource, name: str = "links.csv", report: PrepareReport | 
     })
 
 
+def _links_header(raw: RawSource, name: str) -> None:
+    """The Movies Dataset joins ratings to movies through links.csv's tmdbId: insist on it."""
+    with raw.open(name) as fh:
+        first = fh.readline(4096).decode("utf-8", "replace").lstrip("\ufeff").strip()
+    columns = [c.strip().strip('"').lower() for c in first.split(",")]
+    if columns and columns[0] == "movieid" and "tmdbid" not in columns:
+        raise DataError(f"{name} in {raw.location} has no tmdbId column (its header is "
+                        f"{first[:200]!r}): The Movies Dataset's links.csv has movieId, imdbId, "
+                        "tmdbId")
+
+
 # ---------------------------------------------------------------- small text files
 
 _INT = re.compile(r"^\s*\+?(\d+)(?:\.0*)?\s*$")
+MAX_TITLE = 500        # characters of a title kept (a 200 KB "title" is damage, not a name)
+# The csv module refuses fields over 128 KB with an error; a damaged line may hold one. Allow
+# 16 MB (the file is in memory already) and cut over-long titles below.
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))
 _HEADER_WORDS = {"movieid", "userid", "user id", "item id"}
 
 
@@ -361,12 +394,22 @@ def _int_or_none(text: str) -> int | None:
 def _rows(raw: RawSource, name: str, report: PrepareReport | None, sep: str):
     """Yield the split data rows of a small text file, counting them as read.
 
-    Blank lines and a header row are skipped. ``sep="," `` uses the csv module (quoted
-    titles); other separators split plainly.
+    Blank lines and a header row are skipped. ``sep=","`` uses the csv module (quoted
+    titles), one line at a time: a quote left open on one line (``5,"Broken (1999),Drama``)
+    is repaired there -- its quotes dropped, counted -- instead of swallowing the lines after
+    it. Other separators split plainly.
     """
     fr = report.file(name) if report is not None else None
     lines = [line for line in _text_lines(raw, name, report) if line.strip()]
-    rows = csv.reader(lines) if sep == "," else (line.split(sep) for line in lines)
+    if sep == ",":
+        odd = [i for i, line in enumerate(lines) if line.count('"') % 2]
+        for i in odd:
+            lines[i] = lines[i].replace('"', "")
+        if odd and fr is not None:
+            fr.fix("unbalanced quote removed", len(odd))
+        rows = csv.reader(lines)
+    else:
+        rows = (line.split(sep) for line in lines)
     for i, fields in enumerate(rows):
         if i == 0 and fields and fields[0].strip().lower() in _HEADER_WORDS:
             continue
@@ -384,6 +427,7 @@ def _text_lines(raw: RawSource, name: str, report: PrepareReport | None) -> list
     """
     with raw.open(name) as fh:
         data = fh.read()
+    check_text(data[:65536], name, raw.location)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     raw_lines = data.split(b"\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from movierec.data.rawfiles import MissingFileError, RawSource
 from movierec.data.report import PrepareReport
 from movierec.data.schema import conform
 from movierec.data.sources import SourceSpec, get_spec, locate
+from movierec.checksums import DamagedArtifactError
 from movierec.data.store import read_dataset, read_manifest, update_manifest, write_dataset
 from movierec.paths import prepared_dir, raw_search_dirs
 
@@ -44,7 +46,8 @@ class Input:
     names: tuple[str, ...]
 
     def signature(self) -> list[list]:
-        return [[s.name, s.size, s.mtime_ns] for s in self.raw.signature(list(self.names))]
+        return [[s.name, s.size, s.mtime_ns, s.ctime_ns, s.inode]
+                for s in self.raw.signature(list(self.names))]
 
     def content_hash(self) -> str:
         return self.raw.content_hash(list(self.names))
@@ -163,7 +166,7 @@ def prepare_dataset(spec: SourceSpec, inputs: list[Input], progress: Progress | 
     t0 = time.perf_counter()
     if spec.kind == "tmdb":
         say("reading links")
-        links = movielens.read_links(source, "links.csv", report)
+        links = movielens.read_links(source, "links.csv", report, need_tmdb=True)
         say(f"reading {spec.ratings_file}")
         raw_ratings = movielens.read_ratings_csv(source, spec.ratings_file, report)
         say("reading movies_metadata.csv")
@@ -263,8 +266,16 @@ def is_fresh(manifest: dict | None, spec: SourceSpec, inputs: list[Input]) -> bo
         if rec["signature"] != inp.signature():
             if rec["content_hash"] != inp.content_hash():
                 return False
-            rec["signature"] = inp.signature()  # same bytes, new mtime
+            rec["signature"] = inp.signature()  # same bytes, new mtime/ctime: remember them
     return True
+
+
+def _notice(progress: Progress | None, message: str) -> None:
+    """A one-line notice on stderr (it stays after a progress display ends), and on the
+    progress display."""
+    print(f"movierec: {message}", file=sys.stderr)
+    if progress is not None:
+        progress(message)
 
 
 def load_dataset(name: str | None = None, *, from_path=None, data_dir=None, movie_list=None,
@@ -277,11 +288,16 @@ def load_dataset(name: str | None = None, *, from_path=None, data_dir=None, movi
     if manifest is not None:
         before = [list(map(list, r.get("signature", []))) for r in manifest.get("inputs", [])]
         if is_fresh(manifest, spec, inputs):
-            if before != [r["signature"] for r in manifest["inputs"]]:
-                update_manifest(folder, manifest)  # same bytes, new mtime: remember it
-            return read_dataset(folder, manifest)
-        if progress:
-            progress("source files changed since the last prepare: rebuilding")
+            try:
+                dataset = read_dataset(folder, manifest)
+            except DamagedArtifactError as exc:   # rebuilt from the raw files below
+                _notice(progress, f"{exc}: rebuilding it from the raw files")
+            else:
+                if before != [r["signature"] for r in manifest["inputs"]]:
+                    update_manifest(folder, manifest)  # same bytes, new mtime: remember it
+                return dataset
+        else:
+            _notice(progress, "source files changed since the last prepare: rebuilding")
     dataset = prepare_dataset(spec, inputs, progress)
     dataset.manifest["artifact"] = str(folder)
     write_dataset(dataset, folder)

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from movierec.data import schema
-from movierec.data.rawfiles import MissingFileError, RawSource
+from movierec.data.rawfiles import DataError, MissingFileError, RawSource, check_text
 from movierec.data.report import FileReport, PrepareReport
 
 # Reasons recorded in the report for dropped rating rows.
@@ -33,6 +33,8 @@ _RATING_NAMES = {
 }
 _FAST_TYPES = {"user_id": pa.int32(), "item_key": pa.int32(), "rating": pa.float32(), "timestamp": pa.int64()}
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_WHOLE = r"^\+?\d+$"   # ids and timestamps: digits only (an id written 1e3 is not 1000)
+DELIMITERS = (",", "\t", ";", "::", "|")
 _ID_LIMIT = 2**31  # ids are packed in pairs into one int64 for duplicate checks
 
 
@@ -44,10 +46,24 @@ def read_ratings_table(raw: RawSource, name: str, report: PrepareReport, delimit
     replaced by a tab. Lines with the wrong field count are skipped and counted. If a value
     will not convert, the file is re-read with that column as text, and the text is
     checked with vectorised arrow kernels (never one Python object per value).
+
+    Validated before trusted: binary bytes, an empty file and a file left without one usable
+    rating are refused (`DataError`); another separator than ``delimiter`` is recognised and
+    reported; a file without timestamps is read with time 0 (and a note); a file that ends
+    mid-line is reported.
     """
     if not raw.has(name):
         raise MissingFileError(f"{name} is not in {raw.location}")
     fr = report.file(name)
+    with raw.open(name) as fh:
+        head = fh.read(65536)
+    check_text(head, name, raw.location)
+    if not head.strip():
+        raise DataError(f"{name} in {raw.location} is empty: it has no ratings")
+    found = sniff_delimiter(head, delimiter)
+    if found != delimiter:
+        report.note(f"{name}: fields are separated by {found!r}, not {delimiter!r}; read that way")
+    delimiter = found
     if delimiter == "::":
         with raw.open(name) as fh:
             data = fh.read().replace(b"::", b"\t")
@@ -55,13 +71,9 @@ def read_ratings_table(raw: RawSource, name: str, report: PrepareReport, delimit
         source = lambda: pa.BufferReader(data)  # noqa: E731
     else:
         path = raw.local_path(name)
-        with raw.open(name) as fh:
-            head = fh.read(65536)
         source = (lambda: str(path)) if path is not None else (lambda: raw.open(name))  # noqa: E731
-    if not head.strip():
-        return pd.DataFrame({c: np.empty(0, dtype=t) for c, t in schema.RATING_COLUMNS.items()})
-    names, skip = _rating_header(head, delimiter, name)
-    types = dict(_FAST_TYPES)
+    names, skip = _rating_header(head, delimiter, name, raw)
+    types = {c: t for c, t in _FAST_TYPES.items() if c in names}
     while True:
         try:
             table, malformed = _arrow_read(source, delimiter, names, skip, types)
@@ -71,30 +83,81 @@ def read_ratings_table(raw: RawSource, name: str, report: PrepareReport, delimit
             match = re.search(r"column #(\d+)", str(exc))
             column = names[int(match.group(1))] if match and int(match.group(1)) < len(names) else None
             if all(t == pa.string() for t in types.values()):
-                raise ValueError(f"{name} in {raw.location} cannot be read as a ratings file: {exc}") from exc
+                raise DataError(f"{name} in {raw.location} cannot be read as a ratings file: "
+                                f"{exc}") from exc
             if column in types and types[column] != pa.string():
                 types[column] = pa.string()
             else:
                 types = {c: pa.string() for c in types}
     fr.read += table.num_rows + malformed
     fr.drop(MALFORMED, malformed)
-    columns = {c: table.column(c) for c in schema.RATING_COLUMNS}
+    columns = {c: table.column(c) for c in schema.RATING_COLUMNS if c in types}
+    if "timestamp" not in columns:
+        report.note(f"{name} has no timestamp column: every rating gets time 0 (the temporal "
+                    "protocol and sequence models see no order)")
+        columns["timestamp"] = pa.chunked_array([np.zeros(table.num_rows, dtype=np.int64)])
     del table  # each arrow column is freed as soon as it has been converted
     ratings = _clean_ratings(columns, fr)
     fr.kept += len(ratings)
+    if not len(ratings):
+        why = "; ".join(f"{n:,} {reason}" for reason, n in fr.dropped.most_common()) or "no rows"
+        raise DataError(f"{name} in {raw.location} has no usable ratings ({fr.read:,} lines "
+                        f"read: {why}); is it a ratings file (user, movie, rating, timestamp)?")
+    if not _ends_with_newline(raw, name):
+        report.note(f"{name} does not end with a line break: its last line may be cut short "
+                    "(a partial download?); it was read as it is")
     return ratings
 
 
-def _rating_header(head: bytes, delimiter: str, name: str) -> tuple[list[str], int]:
-    """Column names to give pyarrow, and whether to skip a header line."""
+def sniff_delimiter(head: bytes, expected: str) -> str:
+    """The separator the first lines use: ``expected`` when it splits them into 3+ fields
+    alike, else the first of `DELIMITERS` that does (a ``;`` or tab file named ``.csv``)."""
+    lines = [line for line in head.decode("utf-8", "replace").split("\n") if line.strip()]
+    if len(lines) > 1 and not head.endswith(b"\n"):
+        lines = lines[:-1]            # the head may cut its last line short
+    lines = lines[:20]
+
+    def splits(sep: str) -> bool:
+        counts = {len(line.split(sep)) for line in lines}
+        return len(counts) == 1 and min(counts) >= 3
+
+    if not lines or splits(expected):
+        return expected
+    return next((sep for sep in DELIMITERS if splits(sep)), expected)
+
+
+def _ends_with_newline(raw: RawSource, name: str) -> bool:
+    """Whether the file's last byte is a line break (only checked for files on disk)."""
+    path = raw.local_path(name)
+    if path is None:
+        return True
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        if fh.tell() == 0:
+            return True
+        fh.seek(-1, 2)
+        return fh.read(1) == b"\n"
+
+
+def _rating_header(head: bytes, delimiter: str, name: str,
+                   raw: RawSource) -> tuple[list[str], int]:
+    """Column names to give pyarrow, and whether to skip a header line.
+
+    Without a header the columns are user, movie, rating[, timestamp]; with one, its names
+    are mapped (``userId``, ``movie_id``...). A missing user, movie or rating column is a
+    `DataError`; a missing timestamp is allowed.
+    """
     first = head.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r")
     fields = [f.strip().strip('"').lower() for f in first.split(delimiter)]
     if not fields[0] or re.match(r"^[+-]?\d", fields[0]):
-        return list(schema.RATING_COLUMNS), 0
+        base = list(schema.RATING_COLUMNS)
+        return (base if len(fields) >= 4 else base[:3]), 0
     names = [_RATING_NAMES.get(f, f"extra_{i}") for i, f in enumerate(fields)]
-    missing = [c for c in schema.RATING_COLUMNS if c not in names]
+    missing = [c for c in schema.RATING_COLUMNS if c not in names and c != "timestamp"]
     if missing:
-        raise ValueError(f"{name}: header {first!r} lacks the column(s) {', '.join(missing)}")
+        raise DataError(f"{name} in {raw.location}: its header {first[:200]!r} lacks the "
+                        f"column(s) {', '.join(missing)} (expected userId, movieId, rating, "
+                        "timestamp)")
     return names, 1
 
 
@@ -129,7 +192,8 @@ def _numeric(col: pa.ChunkedArray, name: str) -> tuple[np.ndarray, np.ndarray | 
         values, ok, start = np.empty(len(col), dtype=np.float64), None, 0
         for chunk in col.chunks:
             text = pc.utf8_trim_whitespace(chunk)
-            text = pc.if_else(pc.match_substring_regex(text, _NUMBER), text, pa.scalar(None, pa.string()))
+            pattern = _NUMBER if name == "rating" else _WHOLE
+            text = pc.if_else(pc.match_substring_regex(text, pattern), text, pa.scalar(None, pa.string()))
             values[start:start + len(chunk)] = pc.fill_null(pc.cast(text, pa.float64()), np.nan).to_numpy()
             start += len(chunk)
     elif col.null_count:

@@ -16,13 +16,14 @@ missing one gives an empty, correctly typed frame and a note in the report.
 
 from __future__ import annotations
 
+import io
 import re
 
 import numpy as np
 import pandas as pd
 
 from movierec.data.literals import is_blank, names_of, parse_literal
-from movierec.data.rawfiles import RawSource
+from movierec.data.rawfiles import DataError, RawSource, check_text
 from movierec.data.report import FileReport, PrepareReport
 from movierec.data.schema import CATALOG_COLUMNS, conform
 from movierec.data.titles import normalise_genres, parse_date, parse_year
@@ -64,18 +65,20 @@ def _read_csv(raw: RawSource, name: str, report: PrepareReport,
               required: tuple[str, ...]) -> pd.DataFrame | None:
     """All cells as stripped str ("" when empty); None (and a note) when the file is absent.
 
+    Bytes are decoded as UTF-8; lines that are not UTF-8 (an export re-saved as Latin-1) are
+    decoded as Windows-1252 and counted, so no title turns into mojibake or "?" marks.
     Rows with too many fields make pandas' C parser fail; the file is then re-read with the
-    Python engine, which drops them and counts them.
+    Python engine, which drops them and counts them. A file missing a needed column is a
+    `DataError` naming the file and the column.
     """
     if not raw.has(name):
         report.note(f"{name} not found in {raw.location}: TMDb fields it provides stay missing")
         return None
     fr = report.file(name)
-    options = dict(dtype=object, keep_default_na=False, na_filter=False, encoding="utf-8",
-                   encoding_errors="replace")
+    text = _decoded(raw, name, report)
+    options = dict(dtype=object, keep_default_na=False, na_filter=False)
     try:
-        with raw.open(name) as fh:
-            frame = pd.read_csv(fh, **options)
+        frame = pd.read_csv(io.StringIO(text), **options)
     except pd.errors.EmptyDataError:
         report.note(f"{name} in {raw.location} is empty: TMDb fields it provides stay missing")
         return None
@@ -86,17 +89,41 @@ def _read_csv(raw: RawSource, name: str, report: PrepareReport,
             too_long[0] += 1
             return None
 
-        with raw.open(name) as fh:
-            frame = pd.read_csv(fh, engine="python", on_bad_lines=skip, **options)
+        frame = pd.read_csv(io.StringIO(text), engine="python", on_bad_lines=skip, **options)
         fr.read += too_long[0]
         fr.drop("malformed row (too many columns)", too_long[0])
+    del text
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise ValueError(f"{name} in {raw.location} lacks the columns {', '.join(missing)}; "
-                         "is it the file from Kaggle's The Movies Dataset?")
+        raise DataError(f"{name} in {raw.location} lacks the column(s) {', '.join(missing)}; "
+                        "is it the file from Kaggle's The Movies Dataset?")
     frame = frame[list(required)].apply(lambda col: col.str.strip())
     fr.read += len(frame)
     return frame.reset_index(drop=True)
+
+
+def _decoded(raw: RawSource, name: str, report: PrepareReport) -> str:
+    """The file as text: UTF-8, with a Windows-1252 fallback per line (counted, noted)."""
+    with raw.open(name) as fh:
+        data = fh.read()
+    check_text(data[:65536], name, raw.location)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    lines, fallback = data.split(b"\n"), 0
+    for i, line in enumerate(lines):
+        try:
+            lines[i] = line.decode("utf-8")
+        except UnicodeDecodeError:
+            lines[i] = line.decode("cp1252", errors="replace")
+            fallback += 1
+    report.note(f"{name}: {fallback:,} lines are not UTF-8 and were read as Windows-1252 "
+                "(Latin-1)")
+    report.file(name).fix("line decoded as Windows-1252", fallback)
+    return "\n".join(lines)
 
 
 def _valid_ids(ids: pd.Series) -> pd.Series:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ import scipy.sparse as sp
 
 from movierec import __version__
 from movierec.atomic import atomic_folder
+from movierec.checksums import DamagedArtifactError, digests, verify
 from movierec.data.dataset import Dataset
 from movierec.models.base import ModelConfig, Recommender
 
@@ -58,7 +60,8 @@ def save_model(model: Recommender, folder: str | os.PathLike) -> Path:
         meta = {"model": model.name, "config": model.config_dict(), "dataset": dataset.name,
                 "fingerprint": dataset.fingerprint, "movierec_version": __version__,
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "arrays": {k: list(v.shape) for k, v in state.items()}}
+                "arrays": {k: list(v.shape) for k, v in state.items()},
+                "files": digests(tmp, [STATE_NPZ])}
         (tmp / MODEL_JSON).write_text(json.dumps(meta, indent=2, default=str))
     return folder
 
@@ -96,9 +99,24 @@ def load_model(folder: str | os.PathLike, dataset: Dataset,
     if expected is not None and config != expected:
         raise ModelMismatchError(f"the model in {folder} was saved with other settings "
                                  f"({config}, now {expected})")
-    with np.load(Path(folder) / STATE_NPZ, allow_pickle=False) as z:
-        state = {k: z[k] for k in z.files}
-    return cls(config).restore(state, dataset)
+    what = f"the saved {meta['model']} model"
+    verify(Path(folder), meta.get("files"), what)
+    try:
+        with np.load(Path(folder) / STATE_NPZ, allow_pickle=False) as z:
+            state = {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise DamagedArtifactError(f"{what} in {folder} cannot be read ({exc})") from None
+    shapes = {k: list(v.shape) for k, v in state.items()}
+    if shapes != meta.get("arrays", shapes):
+        raise DamagedArtifactError(f"{what} in {folder}: its arrays do not have the shapes "
+                                   "that were saved")
+    bad = [k for k, v in state.items() if v.dtype.kind == "f" and not np.isfinite(v).all()]
+    if bad:
+        raise DamagedArtifactError(f"{what} in {folder}: {bad[0]} holds NaN or infinite values")
+    try:
+        return cls(config).restore(state, dataset)
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        raise DamagedArtifactError(f"{what} in {folder} does not fit the data ({exc})") from None
 
 
 def _tuples(config: dict) -> dict:

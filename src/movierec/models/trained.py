@@ -15,11 +15,13 @@ import hashlib
 import json
 import math
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from movierec.checksums import DamagedArtifactError
 from movierec.data.dataset import Dataset
 from movierec.models.base import Recommender
 from movierec.models.persist import ModelMismatchError, load_model, save_model
@@ -65,8 +67,12 @@ def _load(method: str, dataset: Dataset, options: dict | None, folder: Path) -> 
         record = folder / FIT_JSON
         seconds = (float(json.loads(record.read_text())["fit_seconds"]) if record.is_file()
                    else math.nan)
+    except DamagedArtifactError as exc:
+        print(f"movierec: {exc}: fitting it again", file=sys.stderr)
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
     except (ModelMismatchError, KeyError, ValueError, OSError):
-        shutil.rmtree(folder, ignore_errors=True)   # stale or damaged: fitted again below
+        shutil.rmtree(folder, ignore_errors=True)   # stale (other settings): fitted again below
         return None
     return Fitted(model, seconds, True, folder, _size(folder))
 

@@ -79,6 +79,7 @@ class Service:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
         self._feedback = feedback
+        self._sessions = None
         self._searches = _LRU(CACHE_SIZE)
         self._answers = _LRU(256)
         self._warm_thread: threading.Thread | None = None
@@ -102,6 +103,7 @@ class Service:
 
     def _load_dataset(self) -> Dataset:
         from movierec.data import MissingFileError, get_spec, load_dataset
+        from movierec.data.rawfiles import DataError
 
         t0 = time.perf_counter()
         self._say(f"loading {self.data_name}")
@@ -115,6 +117,8 @@ class Service:
             dataset = load_dataset(self.data_name, data_dir=self.data_dir, progress=self._say)
         except MissingFileError as exc:
             raise ServiceError("data_missing", str(exc))
+        except DataError as exc:
+            raise ServiceError("data_invalid", str(exc))
         self.timings["dataset"] = time.perf_counter() - t0
         return dataset
 
@@ -260,6 +264,17 @@ class Service:
                 f"{checked.choice.key} can recommend; loosen them and try again.")
 
     # --- feedback -----------------------------------------------------------------------------
+    @property
+    def sessions(self):
+        """Issues and checks the opaque session tokens feedback is stored under."""
+        if self._sessions is None:
+            with self._lock("sessions"):
+                if self._sessions is None:
+                    from movierec.service.sessions import Sessions
+
+                    self._sessions = Sessions()
+        return self._sessions
+
     @property
     def feedback(self):
         """The `FeedbackStore` (SQLite under ``app_dir()`` unless one was given)."""

@@ -27,7 +27,9 @@ CODES = (
     "bad_argument",        # any other argument of the wrong type or range
     "unknown_dataset",
     "data_missing",        # the raw files of a dataset cannot be found
-    "not_found",           # a file or folder that does not exist
+    "data_invalid",        # a raw file that cannot be used (binary, empty, damaged, a link out)
+    "not_found",           # a file, folder or endpoint that does not exist
+    "internal_error",      # the server failed; the details are in its log, not in the answer
 )
 
 
@@ -51,7 +53,13 @@ class ServiceError(ValueError):
         return f"ServiceError({self.code!r}, {self.message!r})"
 
 
+def neutral(text: str) -> str:
+    """Text that echoes input, with ``<`` and ``>`` as look-alikes that no page runs as HTML."""
+    return str(text).replace("<", "\u2039").replace(">", "\u203a")
+
+
 def shown(value: object, limit: int = 60) -> str:
-    """A value as it may appear in a message: repr-quoted, cut to ``limit`` characters."""
+    """A value as it may appear in a message: repr-quoted, cut to ``limit`` characters, and
+    never markup (see `neutral`)."""
     text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= limit else text[: limit - 4] + "...'"
+    return neutral(text if len(text) <= limit else text[: limit - 4] + "...'")

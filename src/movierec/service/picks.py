@@ -24,7 +24,7 @@ from typing import Iterable, Sequence
 
 from movierec.data.catalog import Catalog
 from movierec.models.profile import Profile
-from movierec.service.errors import ServiceError, shown
+from movierec.service.errors import ServiceError, neutral, shown
 
 MAX_PICK_CHARS = 200        # characters of one typed title that are looked at
 MAX_PICKS_TEXT = 10_000     # characters of a picks text that are read
@@ -246,7 +246,7 @@ def _find(spec: PickSpec, catalog: Catalog, search, notes: list[str], problems: 
     match = search(spec.title)
     best = match.best
     if match.status == "not_found" or best is None:
-        problems.append(match.message())
+        problems.append(neutral(match.message()))
         offers.extend(c.label for c in match.candidates[:5])
         return None
     label = catalog.label(best.index)
