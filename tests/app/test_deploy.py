@@ -179,3 +179,22 @@ def test_ensure_data_downloads_only_when_raw_files_are_missing(tmp_path, monkeyp
     deploy.ensure_data("ml-latest-small", messages.append)
     assert fetched == ["ml-latest-small"]                 # second start: no download
     assert any("raw files found" in m for m in messages)
+
+
+def test_deploy_without_a_reachable_hub_is_a_clear_message(monkeypatch):
+    """No network: the Hub client's transport error (httpx here) becomes a DeployError."""
+    import huggingface_hub
+
+    httpx = pytest.importorskip("httpx")
+
+    class Offline(FakeApi):
+        def create_repo(self, repo_id, **kwargs):
+            raise httpx.ConnectError("[Errno -2] Name or service not known")
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", Offline)
+    monkeypatch.setenv("HF_TOKEN", "hf_test")
+    with pytest.raises(deploy.DeployError, match="could not reach Hugging Face.*--dry-run"):
+        deploy.deploy("me/demo")
+    monkeypatch.setattr(Offline, "create_repo", lambda self, repo_id, **kw: 1 / 0)
+    with pytest.raises(ZeroDivisionError):        # a bug is not disguised as the network
+        deploy.deploy("me/demo")

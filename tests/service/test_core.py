@@ -101,6 +101,7 @@ def test_thumbs_up_count_as_picks_you_like(service):
     ({"k": 0}, "bad_k", "not 0"),
     ({"k": 2.5}, "bad_k", "2.5"),
     ({"k": "ten"}, "bad_k", "'ten'"),
+    ({"k": "²"}, "bad_k", "'²'"),
     ({"year_from": 1700}, "bad_year", "not 1700"),
     ({"year_from": 1999, "year_to": 1990}, "bad_year", "1999 is after to-year 1990"),
     ({"year_to": "19x5"}, "bad_year", "'19x5'"),

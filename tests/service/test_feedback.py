@@ -132,3 +132,30 @@ def test_cli_feedback_export(tmp_path, monkeypatch):
     assert result.exit_code == 0 and out.read_text().startswith("id,created,session")
     result = runner.invoke(app, ["feedback", "export", "--format", "xml"])
     assert result.exit_code == 2 and "format" in result.output
+
+
+def _write_rows(path: str, worker: int, start) -> None:
+    from movierec.service.feedback import FeedbackStore
+
+    start.wait()
+    store = FeedbackStore(path)                     # every process creates the schema at once
+    for i in range(20):
+        store.record(session=f"p{worker}", dataset="d", method="m", movie=i, liked=True,
+                     picks=[1, 2, 3])
+
+
+def test_processes_opening_a_new_database_at_once_lose_nothing(tmp_path):
+    """Switching to WAL and creating the schema take a lock SQLite does not wait for: the
+    store retries instead of failing (or calling the database foreign)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    start = ctx.Barrier(10)
+    path = str(tmp_path / "new.sqlite")
+    procs = [ctx.Process(target=_write_rows, args=(path, w, start)) for w in range(10)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0] * 10
+    assert FeedbackStore(path).count() == 200

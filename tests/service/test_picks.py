@@ -54,6 +54,8 @@ def test_ids(text, column, value):
     ("tmdb:-3", "'-3'"),
     ("imdb:nm123", "'nm123'"),
     ("ml:1.5", "'1.5'"),
+    ("tmdb:²", "'²'"),          # str.isdigit() says yes, int() says no
+    ("Heat=²", "'²'"),
 ])
 def test_bad_picks_are_named(text, named):
     with pytest.raises(ServiceError) as err:

@@ -130,7 +130,7 @@ def add_pick(service: AppService, picks: list[dict], choice: object,
     if isinstance(choice, (int, np.integer)) and not isinstance(choice, bool):
         index = int(choice)
     elif (isinstance(choice, str) and choice.startswith(PICK_PREFIX)
-          and choice[len(PICK_PREFIX):].isdigit()):
+          and choice[len(PICK_PREFIX):].isascii() and choice[len(PICK_PREFIX):].isdigit()):
         index = int(choice[len(PICK_PREFIX):])
     else:
         try:

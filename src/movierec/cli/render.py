@@ -9,6 +9,7 @@ from typing import Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from movierec.data.dataset import Dataset
@@ -43,10 +44,14 @@ def report_table(report: PrepareReport) -> Table:
     for col in ("file", "rows read", "kept", "dropped", "why dropped / repaired"):
         table.add_column(col, justify="right" if col in ("rows read", "kept", "dropped") else "left")
     for f in report.files.values():
-        why = [f"{n:,} {reason}" for reason, n in f.dropped.most_common()]
-        why += [f"{n:,} repaired: {what}" for what, n in f.fixed.most_common()]
-        table.add_row(f.file, f"{f.read:,}", f"{f.kept:,}", f"{f.dropped_total:,}",
-                      "\n".join(why) or "-")
+        def eg(reason: str) -> str:
+            shown = f.examples.get(reason) or []
+            return f" (e.g. {shown[0]!r})" if shown else ""
+
+        why = [f"{n:,} {reason}{eg(reason)}" for reason, n in f.dropped.most_common()]
+        why += [f"{n:,} repaired: {what}{eg(what)}" for what, n in f.fixed.most_common()]
+        table.add_row(escape(f.file), f"{f.read:,}", f"{f.kept:,}", f"{f.dropped_total:,}",
+                      escape("\n".join(why)) or "-")
     return table
 
 

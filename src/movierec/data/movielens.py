@@ -179,19 +179,19 @@ def _movie_table(raw: RawSource, name: str, report: PrepareReport) -> pd.DataFra
     records, seen = [], set()
     for fields in _rows(raw, name, report, sep):
         if len(fields) < 3:
-            fr.drop(MALFORMED)
+            fr.drop(MALFORMED, example=fields)
             continue
         if len(fields) > 3:  # an unquoted separator inside the title
             fields = [fields[0], sep.join(fields[1:-1]), fields[-1]]
             fr.fix("separator inside title")
         movie_id = _int_or_none(fields[0])
         if movie_id is None or movie_id in seen:
-            fr.drop(BAD_MOVIE_ID if movie_id is None else DUPLICATE_MOVIE)
+            fr.drop(BAD_MOVIE_ID if movie_id is None else DUPLICATE_MOVIE, example=fields)
             continue
         seen.add(movie_id)
         if len(fields[1]) > MAX_TITLE:
             fields[1] = fields[1][:MAX_TITLE]
-            fr.fix(f"title cut to {MAX_TITLE} characters")
+            fr.fix(f"title cut to {MAX_TITLE} characters", example=fields)
         title, year, aka = split_movielens_title(fields[1])
         if not title:
             fr.fix("missing title")
@@ -217,7 +217,7 @@ def _movies_100k(raw: RawSource, report: PrepareReport) -> pd.DataFrame:
     records, seen = [], set()
     for fields in _rows(raw, "u.item", report, "|"):
         if len(fields) != 5 + len(genre_names):
-            fr.drop(MALFORMED)
+            fr.drop(MALFORMED, example="|".join(fields))
             continue
         item = _int_or_none(fields[0])
         if item is None or item in seen:
@@ -403,10 +403,12 @@ def _rows(raw: RawSource, name: str, report: PrepareReport | None, sep: str):
     lines = [line for line in _text_lines(raw, name, report) if line.strip()]
     if sep == ",":
         odd = [i for i, line in enumerate(lines) if line.count('"') % 2]
-        for i in odd:
-            lines[i] = lines[i].replace('"', "")
         if odd and fr is not None:
             fr.fix("unbalanced quote removed", len(odd))
+            for i in odd[:3]:
+                fr.example("unbalanced quote removed", lines[i])
+        for i in odd:
+            lines[i] = lines[i].replace('"', "")
         rows = csv.reader(lines)
     else:
         rows = (line.split(sep) for line in lines)

@@ -89,8 +89,10 @@ def read_ratings_table(raw: RawSource, name: str, report: PrepareReport, delimit
                 types[column] = pa.string()
             else:
                 types = {c: pa.string() for c in types}
-    fr.read += table.num_rows + malformed
-    fr.drop(MALFORMED, malformed)
+    fr.read += table.num_rows + len(malformed)
+    fr.drop(MALFORMED, len(malformed))
+    for line in malformed[:3]:
+        fr.example(MALFORMED, line)
     columns = {c: table.column(c) for c in schema.RATING_COLUMNS if c in types}
     if "timestamp" not in columns:
         report.note(f"{name} has no timestamp column: every rating gets time 0 (the temporal "
@@ -162,10 +164,11 @@ def _rating_header(head: bytes, delimiter: str, name: str,
 
 
 def _arrow_read(source, delimiter: str, names: list[str], skip: int, types: dict):
-    bad_rows: list[int] = []
+    bad_rows: list[str] = []
 
     def on_invalid(row) -> str:
-        bad_rows.append(1)  # list.append is atomic under the GIL; arrow calls this from threads
+        # list.append is atomic under the GIL; arrow calls this from its threads
+        bad_rows.append(row.text if len(bad_rows) < 3 else "")
         return "skip"
 
     src = source()
@@ -179,7 +182,7 @@ def _arrow_read(source, delimiter: str, names: list[str], skip: int, types: dict
     finally:
         if not isinstance(src, str):
             src.close()
-    return table, len(bad_rows)
+    return table, bad_rows
 
 
 def _numeric(col: pa.ChunkedArray, name: str) -> tuple[np.ndarray, np.ndarray | None]:

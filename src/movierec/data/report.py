@@ -1,4 +1,5 @@
-"""Counts of what cleaning did to each raw file: rows read, kept, and dropped with a reason.
+"""Counts of what cleaning did to each raw file: rows read, kept, dropped or repaired with a
+reason, and a few of those rows as examples.
 
 Parsers fill a `PrepareReport` as they go; `prepare` prints it and stores it in the
 manifest, so a malformed row is never lost silently.
@@ -8,6 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+
+EXAMPLES = 3          # rows kept as examples per reason
+EXAMPLE_CHARS = 80
 
 
 @dataclass
@@ -19,15 +23,27 @@ class FileReport:
     kept: int = 0
     dropped: Counter = field(default_factory=Counter)
     fixed: Counter = field(default_factory=Counter)
+    examples: dict = field(default_factory=dict)    # reason -> a few of the rows, as text
 
-    def drop(self, reason: str, count: int = 1) -> None:
+    def drop(self, reason: str, count: int = 1, example: object = None) -> None:
         if count:
             self.dropped[reason] += int(count)
+            self.example(reason, example)
 
-    def fix(self, what: str, count: int = 1) -> None:
+    def fix(self, what: str, count: int = 1, example: object = None) -> None:
         """Record rows that were kept but repaired (e.g. an unparsable date set to missing)."""
         if count:
             self.fixed[what] += int(count)
+            self.example(what, example)
+
+    def example(self, reason: str, example: object) -> None:
+        """Keep ``example`` (a row, as text or fields) as one of a reason's few examples."""
+        if example is None:
+            return
+        kept = self.examples.setdefault(reason, [])
+        if len(kept) < EXAMPLES:
+            text = example if isinstance(example, str) else ",".join(map(str, example))
+            kept.append(text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS - 1] + "…")
 
     @property
     def dropped_total(self) -> int:
@@ -40,11 +56,13 @@ class FileReport:
             "kept": int(self.kept),
             "dropped": {k: int(v) for k, v in sorted(self.dropped.items())},
             "fixed": {k: int(v) for k, v in sorted(self.fixed.items())},
+            "examples": {k: list(v) for k, v in sorted(self.examples.items())},
         }
 
     @classmethod
     def from_dict(cls, d: dict) -> "FileReport":
-        return cls(d["file"], d["read"], d["kept"], Counter(d["dropped"]), Counter(d.get("fixed", {})))
+        return cls(d["file"], d["read"], d["kept"], Counter(d["dropped"]),
+                   Counter(d.get("fixed", {})), dict(d.get("examples", {})))
 
 
 @dataclass

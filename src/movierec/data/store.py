@@ -117,6 +117,11 @@ def _checked_matrix(z: dict[str, np.ndarray], manifest: dict, what: str) -> sp.c
     indptr, indices, data, shape = z["indptr"], z["indices"], z["data"], z["shape"]
     expected = manifest.get("shape") or {}
     problems = []
+    kinds = {"indptr": "iu", "indices": "iu", "shape": "iu", "data": "f", "user_ids": "iu"}
+    wrong = [k for k, kind in kinds.items() if z[k].dtype.kind not in kind or z[k].ndim != 1]
+    if wrong:
+        raise DamagedArtifactError(f"{what}: ratings.npz holds {wrong[0]} of the wrong type "
+                                   f"({z[wrong[0]].dtype}, {z[wrong[0]].ndim}-d)")
     if shape.shape != (2,) or (expected and tuple(shape) != (expected.get("users"),
                                                              expected.get("movies"))):
         problems.append(f"shape {shape.tolist()} is not the recorded {expected}")

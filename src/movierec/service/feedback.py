@@ -19,6 +19,7 @@ import json
 import sqlite3
 import sys
 import threading
+import time
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
@@ -75,6 +76,24 @@ def _check_index(name: str, value: object) -> int:
     return number
 
 
+def _when_free(step, seconds: float = BUSY_TIMEOUT_MS / 1000):
+    """Run ``step``, retrying while another process holds the lock it needs (switching to WAL
+    or creating the schema take an exclusive lock that SQLite's busy handler does not wait
+    for); `sqlite3.OperationalError` once ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    delay = 0.005
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 class FeedbackStore:
     """The app's feedback database (default: ``app_dir()/feedback.sqlite``)."""
 
@@ -92,9 +111,12 @@ class FeedbackStore:
             raise FeedbackError(f"no feedback database at {self.path}")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._check_ours(create)
+            _when_free(lambda: self._check_ours(create))
             if create:
-                self._create_schema()
+                _when_free(self._create_schema)
+        except sqlite3.OperationalError as exc:
+            self.close()
+            raise FeedbackError(f"{self.path} stayed busy ({exc}); try again")
         except sqlite3.DatabaseError as exc:
             self.close()
             raise FeedbackError(f"{self.path} is not a movierec feedback database ({exc})")
@@ -103,9 +125,8 @@ class FeedbackStore:
         """Refuse another program's database before writing anything into it."""
         if not self.path.is_file() or self.path.stat().st_size == 0:
             tables: set[str] = set()
-        else:   # read-only: not even the journal mode of someone else's file is changed
-            uri = self.path.resolve().as_uri() + "?mode=ro"
-            with closing(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)) as con:
+        else:   # a plain connection and a SELECT: not even the journal mode is changed
+            with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)) as con:
                 tables = {row[0] for row in con.execute(
                     "SELECT name FROM sqlite_master WHERE type = 'table' "
                     "AND name NOT LIKE 'sqlite_%'")}

@@ -38,8 +38,9 @@ ID_NAMES = {"tmdb_id": "TMDb", "imdb_id": "IMDb", "movielens_id": "MovieLens", "
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _LINES = re.compile(r"[\r\n]+")
 _ID = re.compile(r"^(?P<kind>tmdb|imdb|ml|movielens)\s*:\s*(?P<value>\S+)$", re.IGNORECASE)
-_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
-_IMDB = re.compile(r"^(?:tt)?(?P<digits>\d{1,10})$", re.IGNORECASE)
+_NUMBER = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
+_DIGITS = re.compile(r"^[0-9]{1,12}$")     # ASCII digits: "²" and "٣" are not ids
+_IMDB = re.compile(r"^(?:tt)?(?P<digits>[0-9]{1,10})$", re.IGNORECASE)
 
 
 def clean_line(text: object, limit: int = MAX_PICK_CHARS) -> str:
@@ -97,7 +98,7 @@ def _id_value(kind: str, value: str) -> tuple[str, int | str]:
             raise ServiceError("bad_pick", f"{shown(value)} is not an IMDb id: write it like "
                                "imdb:tt0133093")
         return column, f"tt{int(m.group('digits')):07d}"
-    if not value.isdigit() or int(value) <= 0:
+    if not _DIGITS.match(value) or int(value) <= 0:
         raise ServiceError("bad_pick", f"{shown(value)} is not a {ID_NAMES[column]} id: write "
                            f"it as a whole number, like {kind.lower()}:603")
     return column, int(value)

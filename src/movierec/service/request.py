@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Iterable
 
@@ -26,6 +27,7 @@ DEFAULT_K = 10
 MAX_K = 100
 YEAR_MIN, YEAR_MAX = 1870, 2100
 ANY_LANGUAGE = ("", "any", "all")
+_WHOLE = re.compile(r"^[+-]?[0-9]{1,12}$")
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def whole_number(value: object, name: str, code: str, lo: int | None = None,
         number = int(value)
     elif isinstance(value, (float, np.floating)) and math.isfinite(value) and value == int(value):
         number = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    elif isinstance(value, str) and _WHOLE.match(value.strip()):   # ASCII digits ("²" is not)
         number = int(value.strip())
     if number is None:
         raise ServiceError(code, f"{name} must be a whole number, not {shown(value)}")
