@@ -22,3 +22,10 @@ def search(query, **options):
     from movierec.service.api import search as _search
 
     return _search(query, **options)
+
+
+def together(members, **options):
+    """One list for a group of 2-8 people: see `movierec.service.api.together`."""
+    from movierec.service.api import together as _together
+
+    return _together(members, **options)

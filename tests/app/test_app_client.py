@@ -45,10 +45,11 @@ def served(app_dataset, tmp_path_factory):
         mp.undo()
 
 
-def test_only_the_three_stable_endpoints_are_public(served):
+def test_only_the_stable_endpoints_are_public(served):
     client, _ = served
     named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(named) == {"/recommend_api", "/feedback_api", "/search_api"}
+    assert set(named) == {"/recommend_api", "/feedback_api", "/search_api", "/import_api",
+                          "/together_api", "/mood_api"}
 
 
 def test_search_endpoint(served):

@@ -32,7 +32,8 @@ def test_an_answer_has_one_shape(service, data):
     assert isinstance(answer, Answer) and len(answer) == 5
     body = answer.to_json()
     assert list(body) == ["dataset", "method", "model", "options", "settings", "k", "filters",
-                          "picks", "results", "notes", "warnings", "message", "timings"]
+                          "picks", "results", "notes", "warnings", "message", "import", "mood",
+                          "timings"]
     assert all(list(r) == list(RESULT_FIELDS) for r in body["results"])
     assert [r["rank"] for r in body["results"]] == [1, 2, 3, 4, 5]
     blocks = data.manifest["blocks"]

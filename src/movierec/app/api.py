@@ -23,7 +23,8 @@ from movierec.service import ServiceError, Settings, parse_picks_text
 from movierec.service.request import whole_number
 
 log = logging.getLogger("movierec.api")
-ENDPOINTS = ("recommend_api", "feedback_api", "search_api")
+ENDPOINTS = ("recommend_api", "feedback_api", "search_api", "import_api", "together_api",
+             "mood_api")
 
 
 def answering(fn):
@@ -102,3 +103,73 @@ def search_api(service: AppService, query: str) -> list[dict] | dict:
     if query is not None and not isinstance(query, str):
         raise ServiceError("bad_argument", f"query must be text, not {type(query).__name__}")
     return [s.as_dict() for s in handlers.suggest(service, query)]
+
+
+def _optional_picks(text: object) -> tuple[list, list[str]]:
+    return ([], []) if text is None or text == "" else _picks(text)
+
+
+def _history_bytes(history: object) -> tuple[bytes, str]:
+    """An export sent as its text, or as an uploaded file (gradio's FileData: a path that
+    must lie in gradio's own upload folder -- never any other file of the server)."""
+    if isinstance(history, str):
+        return history.encode("utf-8"), "history.csv"
+    if isinstance(history, dict) and isinstance(history.get("path"), str):
+        from pathlib import Path
+
+        from gradio.utils import get_upload_folder
+
+        path = Path(history["path"]).resolve()
+        if not path.is_relative_to(Path(get_upload_folder()).resolve()) or not path.is_file():
+            raise ServiceError("bad_argument", "history must be an uploaded file or the "
+                               "export's text")
+        return path.read_bytes(), str(history.get("orig_name") or path.name)
+    raise ServiceError("bad_argument", "history is missing: send the export's text, or "
+                       "upload the file")
+
+
+@answering
+def import_api(service: AppService, history: object, picks: str = "", method: str = "",
+               k: int = 10) -> dict:
+    """Recommendations from an imported history (Letterboxd, IMDb or MovieLens export, or a
+    title[,year][,rating] list), plus optional picks; the answer's ``import`` reports every
+    row that was matched, ambiguous or unmatched."""
+    from movierec.service.history import match_history, read_history
+
+    data, name = _history_bytes(history)
+    imported = match_history(read_history(data, name), service.catalog, service.index)
+    specs, notes = _optional_picks(picks)
+    answer = service.recommend(specs, _settings(service, method, k), history=imported)
+    return _with_notes(answer, notes)
+
+
+@answering
+def together_api(service: AppService, members: str, method: str = "", k: int = 10,
+                 strategy: str = "fair") -> dict:
+    """One list for a group: ``members`` one per line, ``Name: title; title; title``."""
+    from movierec.service.api import member_of
+
+    if not isinstance(members, str) or not members.strip():
+        raise ServiceError("bad_argument", "members is missing: one person per line, like "
+                           "'Ana: Toy Story; Up; Finding Nemo'")
+    lines = [line for line in members.splitlines() if line.strip()]
+    group = []
+    for i, line in enumerate(lines):
+        if "@" in line.partition(":")[2][:3]:
+            raise ServiceError("bad_group", "an imported history is not read from a path over "
+                               "HTTP: use import_api, or list the member's titles")
+        group.append(member_of(service, line, i + 1))
+    if not isinstance(strategy, str):
+        raise ServiceError("bad_argument", "strategy must be text")
+    return service.together(group, _settings(service, method, k), strategy).to_json()
+
+
+@answering
+def mood_api(service: AppService, mood: str, picks: str = "", method: str = "",
+             k: int = 10) -> dict:
+    """Movies for a mood in words, blended with the picks' taste when there are picks."""
+    if not isinstance(mood, str):
+        raise ServiceError("bad_argument", "mood is missing: describe it in words, e.g. "
+                           "'slow-burn 70s paranoia thriller'")
+    specs, notes = _optional_picks(picks)
+    return _with_notes(service.recommend(specs, _settings(service, method, k), mood=mood), notes)

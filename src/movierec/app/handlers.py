@@ -35,6 +35,7 @@ MAX_K = 50               # the slider's end (the service allows up to `service.M
 DEFAULT_K = 12           # three rows of four posters
 CAPTION_CHARS = 90
 MAX_QUERY = MAX_PICK_CHARS
+MAX_MOOD = 300
 FEELS = ("love", "like", "dislike")
 STARS = tuple(f"{s / 2:g}" for s in range(10, 0, -1))      # "5", "4.5", ..., "0.5"
 FEEL_CHOICES: tuple[tuple[str, str], ...] = (
@@ -297,26 +298,36 @@ def _error(exc: ServiceError) -> Results:
     return Results(exc.message[:1].upper() + exc.message[1:], kind)
 
 
+def _request(history: dict | None, mood: object) -> dict:
+    """The page's imported history and mood as the service's keyword arguments."""
+    text = clean_line(mood, MAX_MOOD) if mood else ""
+    return {"history": history_of(history), "mood": text or None}
+
+
 def recommend(service: AppService, picks: Sequence[dict], thumbs: Sequence[dict] = (),
-              settings: Settings | None = None, progress: Say | None = None) -> Results:
-    """Recommendations for the picks under the settings, or a message saying what to fix."""
+              settings: Settings | None = None, progress: Say | None = None,
+              history: dict | None = None, mood: object = None) -> Results:
+    """Recommendations for the picks (and an imported history, and a mood) under the
+    settings, or a message saying what to fix."""
     settings = settings or Settings(method=service.default_method, k=DEFAULT_K)
     try:
         return _results(service.recommend(specs_of(picks), settings, thumbs_of(thumbs),
-                                          progress))
+                                          progress, **_request(history, mood)))
     except ServiceError as exc:
         return _error(exc)
 
 
 def give_thumb(service: AppService, session: str, picks: Sequence[dict], thumbs: Sequence[dict],
                settings: Settings | None, movie: int, liked: bool,
-               progress: Say | None = None) -> tuple[list[dict], Results]:
+               progress: Say | None = None, history: dict | None = None,
+               mood: object = None) -> tuple[list[dict], Results]:
     """Store a 👍/👎 on a recommended movie and recommend again with it folded in."""
     settings = settings or Settings(method=service.default_method, k=DEFAULT_K)
     movie = int(movie)
     try:
         answer = service.react(clean_line(session, 100) or "anonymous", specs_of(picks),
-                               settings, thumbs_of(thumbs), movie, bool(liked), progress)
+                               settings, thumbs_of(thumbs), movie, bool(liked), progress,
+                               **_request(history, mood))
     except ServiceError as exc:
         return list(thumbs), _error(exc)
     label = service.catalog.label(movie)
@@ -342,3 +353,51 @@ def details(service: AppService, item: dict) -> str:
               "vote_count", "tmdb_id", "imdb_id", "poster_path")
     record = enrich(service.catalog.record(int(item["index"]), fields))
     return details_html(record, item.get("explanation", ""), item.get("rank"), item.get("score"))
+
+
+# --- an imported history ---------------------------------------------------------------------
+def import_history(service: AppService, path: object) -> tuple[dict | None, str, str]:
+    """(page state of the import, message, kind) for an uploaded export file."""
+    from movierec.service.history import match_history, read_history_file
+
+    if not path:
+        return None, "History removed.", "info"
+    try:
+        found = match_history(read_history_file(str(path)), service.catalog, service.index)
+    except ServiceError as exc:
+        return None, f"Nothing was imported: {exc.message}", "warn"
+    state = {"format": found.format, "rows": found.rows, "rated": found.rated,
+             "seen": found.seen, "report": found.to_json()}
+    return state, f"Imported your {found.format}: {found.summary()}.", "ok"
+
+
+def history_of(state: dict | None):
+    """The `ImportedHistory` kept in the page state (None when nothing was imported)."""
+    from movierec.service.history import ImportedHistory
+
+    if not state:
+        return None
+    report = state.get("report", {})
+    return ImportedHistory(state["format"], state["rows"],
+                           [(int(m), float(r)) for m, r in state["rated"]],
+                           [int(m) for m in state["seen"]], report.get("ambiguous", []),
+                           report.get("unmatched", []), report.get("matched", 0))
+
+
+# --- watch together ------------------------------------------------------------------------
+def together(service: AppService, members: object, settings: Settings | None,
+             strategy: str = "fair", progress: Say | None = None) -> Results:
+    """One list for the group typed one person per line ('Ana: Toy Story; Up; Finding Nemo')."""
+    from movierec.service.api import member_of
+
+    lines = [line for line in str(members or "").splitlines() if line.strip()]
+    settings = settings or Settings(method=service.default_method, k=DEFAULT_K)
+    try:
+        group = [member_of(service, line, i + 1) for i, line in enumerate(lines)
+                 if not line.partition(":")[2].strip().startswith("@")]
+        answer = service.together(group, settings, strategy, progress)
+    except ServiceError as exc:
+        return _error(exc)
+    names = ", ".join(m["name"] for m in answer.members)
+    return Results(f"{len(answer.results)} movies for {names} ({answer.strategy}). Each poster "
+                   "says whose taste it serves.", "ok", answer, answer.method)

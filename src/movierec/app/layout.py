@@ -68,6 +68,7 @@ def build_app(service: AppService) -> gr.Blocks:
         gr.HTML(f'<header class="mr-hero"><h1>🎬 movierec</h1><p>{TAGLINE}</p></header>')
         with gr.Tabs():
             page = recommend_tab(service)
+            tabs.together_tab(service)
             tabs.explore_tab(service, page.picks, page.shown)
             tabs.evaluation_tab()
             tabs.about_tab([c.name for c in method_choices()])
@@ -92,5 +93,21 @@ def _endpoints(service: AppService) -> None:
         """Search-as-you-type suggestions for a partly typed title."""
         return api.search_api(service, query)
 
-    for fn in (recommend_api, feedback_api, search_api):
+    def import_api(history: dict | str, picks: str = "", method: str = "",
+                   k: int = 10) -> dict:
+        """An export (upload it with gradio_client.handle_file, or send its text) and
+        optional picks; the answer reports how every row was matched."""
+        return api.import_api(service, history, picks, method, k)
+
+    def together_api(members: str, method: str = "", k: int = 10,
+                     strategy: str = "fair") -> dict:
+        """One person per line, 'Name: title; title; title'; strategy fair, average or
+        least_misery."""
+        return api.together_api(service, members, method, k, strategy)
+
+    def mood_api(mood: str, picks: str = "", method: str = "", k: int = 10) -> dict:
+        """A mood in words ('slow-burn 70s paranoia thriller'), and optional picks."""
+        return api.mood_api(service, mood, picks, method, k)
+
+    for fn in (recommend_api, feedback_api, search_api, import_api, together_api, mood_api):
         gr.api(fn, api_name=fn.__name__, concurrency_limit=API_CONCURRENCY)

@@ -47,7 +47,8 @@ def recommend_tab(service: AppService) -> Page:
             with gr.Column(scale=2, min_width=300, elem_classes="mr-side"):
                 picks, thumbs, session = gr.State([]), gr.State([]), gr.State("")
                 side = _picks_column(service, picks)
-                controls = _options(service)
+                history, mood = _history_and_mood(service, side)
+                controls = _options(service) + [history, mood]
                 go = gr.Button("Recommend", variant="primary", size="lg", elem_id="mr-go")
             with gr.Column(scale=3, min_width=300, elem_classes="mr-results-col"):
                 shown, selected = gr.State([]), gr.State(None)
@@ -65,7 +66,8 @@ def recommend_tab(service: AppService) -> Page:
 def _picks_column(service: AppService, picks: gr.State) -> dict:
     gr.HTML('<h2 class="mr-h2">Your picks</h2>')
     out = {
-        "search": gr.Textbox(label="Add a movie you love", placeholder="Type a title, e.g. toy story",
+        "search": gr.Textbox(label="Add a movie you love",
+                             placeholder="Type a title, e.g. toy story",
                              max_lines=1, max_length=handlers.MAX_QUERY, elem_id="mr-search",
                              autofocus=True),
         "suggestions": gr.Radio(choices=[], label="Did you mean", visible=False,
@@ -113,6 +115,26 @@ def _picks_column(service: AppService, picks: gr.State) -> dict:
                            "dislike": gr.Button("👎 Dislike", size="sm")}
             out["shuffle"] = gr.Button("🔀 Others", size="sm", variant="secondary")
     return out
+
+
+def _history_and_mood(service: AppService, side: dict) -> tuple[gr.State, gr.Textbox]:
+    """An upload for a Letterboxd/IMDb/MovieLens export, and a box for a mood in words."""
+    history = gr.State(None)
+    mood = gr.Textbox(label="Or say what you're in the mood for", max_lines=1,
+                      max_length=handlers.MAX_MOOD, elem_id="mr-mood",
+                      placeholder="e.g. slow-burn 70s paranoia thriller (Enter)")
+    with gr.Accordion("Bring your history: Letterboxd, IMDb or MovieLens export", open=False,
+                      elem_id="mr-import"):
+        upload = gr.File(label="Export (.zip or .csv)", file_types=[".zip", ".csv"],
+                         elem_id="mr-import-file")
+        report = gr.HTML(elem_id="mr-import-msg")
+
+    def on_upload(path):
+        state, text, kind = handlers.import_history(service, path)
+        return state, message_html(text, kind)
+
+    upload.change(on_upload, upload, [history, report], **PRIVATE)
+    return history, mood
 
 
 def _options(service: AppService) -> list:
@@ -192,13 +214,14 @@ def _wire_picks(service: AppService, page: Page, side: dict) -> None:
                 gr.update(choices=offers, value=None, visible=bool(offers)))
 
     # Gradio passes special arguments (progress, request) by position: no *args here.
-    def after_picks(ps, th, m, n, e, yf, yt, gi, gx, lang, mv, progress=gr.Progress()):
+    def after_picks(ps, th, m, n, e, yf, yt, gi, gx, lang, mv, hist, md,
+                    progress=gr.Progress()):
         """Picks changed: refresh the chips, and the results once there are enough."""
         view = picks_html(ps, th)
-        if len(ps) < MIN_PICKS:
+        if len(ps) < MIN_PICKS and not hist and not (md or "").strip():
             return (view, [], [], message_html(_need_text(len(ps))), [], None,
                     empty_details_html())
-        widgets = (m, n, e, yf, yt, gi, gx, lang, mv)
+        widgets = (m, n, e, yf, yt, gi, gx, lang, mv, hist, md)
         return (view, *_recommend(service, ps, th, widgets, progress))
 
     search, suggestions, feel = side["search"], side["suggestions"], side["feel"]
@@ -248,26 +271,33 @@ def _wire_onboarding(service: AppService, page: Page, side: dict) -> None:
 
 
 def _recommend(service: AppService, ps, th, widgets, progress):
-    settings = handlers.settings_from_widgets(*widgets, default_method=service.default_method)
-    return _show(handlers.recommend(service, ps, th, settings, _say(progress)))
+    """``widgets``: the option widgets' values, then the imported history and the mood."""
+    *options, history, mood = widgets
+    settings = handlers.settings_from_widgets(*options, default_method=service.default_method)
+    return _show(handlers.recommend(service, ps, th, settings, _say(progress), history, mood))
 
 
 def _wire_results(service: AppService, page: Page, results: dict, go: gr.Button) -> None:
     inputs = [page.picks, page.thumbs, *page.controls]
 
-    def do_recommend(ps, th, m, n, e, yf, yt, gi, gx, lang, mv, progress=gr.Progress()):
-        return _recommend(service, ps, th, (m, n, e, yf, yt, gi, gx, lang, mv), progress)
+    def do_recommend(ps, th, m, n, e, yf, yt, gi, gx, lang, mv, hist, md,
+                     progress=gr.Progress()):
+        return _recommend(service, ps, th, (m, n, e, yf, yt, gi, gx, lang, mv, hist, md),
+                          progress)
 
     go.click(do_recommend, inputs, page.outputs, scroll_to_output=True, **PRIVATE)
-    method, k, era, year_from, year_to, genres_in, genres_out, language, min_votes = page.controls
+    (method, k, era, year_from, year_to, genres_in, genres_out, language, min_votes, history,
+     mood) = page.controls
+    history.change(do_recommend, inputs, page.outputs, **PRIVATE)
     # Changing a control answers at once (a method used for the first time loads or trains,
     # with progress shown); sliders when released, year boxes when submitted or left.
     for control in (method, era, genres_in, genres_out, language):
         control.input(do_recommend, inputs, page.outputs, **PRIVATE)
     for control in (k, min_votes):
         control.release(do_recommend, inputs, page.outputs, **PRIVATE)
-    for control in (year_from, year_to):
+    for control in (year_from, year_to, mood):
         control.submit(do_recommend, inputs, page.outputs, **PRIVATE)
+    for control in (year_from, year_to):
         control.blur(do_recommend, inputs, page.outputs, **PRIVATE)
 
     def on_select(items, evt: gr.SelectData):
@@ -284,20 +314,24 @@ def _wire_results(service: AppService, page: Page, results: dict, go: gr.Button)
             return (th, picks_html(ps, th), gr.update(), gr.update(),
                     message_html("Click a poster first, then 👍 or 👎.", "warn"),
                     gr.update(), gr.update(), gr.update())
-        settings = handlers.settings_from_widgets(*widgets,
+        *options, history, mood = widgets
+        settings = handlers.settings_from_widgets(*options,
                                                   default_method=service.default_method)
         new, answer = handlers.give_thumb(service, token or service.sessions.issue(), ps, th,
-                                          settings, items[pos]["index"], liked, _say(progress))
+                                          settings, items[pos]["index"], liked, _say(progress),
+                                          history, mood)
         return (new, picks_html(ps, new), *_show(answer))
 
-    def thumb_up(ps, th, token, items, pos, m, n, e, yf, yt, gi, gx, lang, mv,
+    def thumb_up(ps, th, token, items, pos, m, n, e, yf, yt, gi, gx, lang, mv, hist, md,
                  progress=gr.Progress()):
-        return on_thumb(True, ps, th, token, items, pos, (m, n, e, yf, yt, gi, gx, lang, mv),
+        return on_thumb(True, ps, th, token, items, pos,
+                        (m, n, e, yf, yt, gi, gx, lang, mv, hist, md),
                         progress)
 
-    def thumb_down(ps, th, token, items, pos, m, n, e, yf, yt, gi, gx, lang, mv,
+    def thumb_down(ps, th, token, items, pos, m, n, e, yf, yt, gi, gx, lang, mv, hist, md,
                    progress=gr.Progress()):
-        return on_thumb(False, ps, th, token, items, pos, (m, n, e, yf, yt, gi, gx, lang, mv),
+        return on_thumb(False, ps, th, token, items, pos,
+                        (m, n, e, yf, yt, gi, gx, lang, mv, hist, md),
                         progress)
 
     for button, fn in ((results["up"], thumb_up), (results["down"], thumb_down)):

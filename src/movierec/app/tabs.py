@@ -57,6 +57,54 @@ def explore_tab(service: AppService, picks: gr.State, shown: gr.State) -> gr.Tab
     return tab
 
 
+# --- Watch together ---------------------------------------------------------------------
+GROUP_PLACEHOLDER = ("Ana: Toy Story; Up; Finding Nemo\nBen: Heat; Se7en; Fargo\n"
+                     "Cara: Amelie; Before Sunrise; Lost in Translation")
+STRATEGY_CHOICES = [("fair: everyone above their own median", "fair"),
+                    ("average: the most liked overall", "average"),
+                    ("least misery: nobody's worst", "least_misery")]
+
+
+def together_tab(service: AppService) -> gr.Tab:
+    """2-8 people, one per line; one list that no one hates, each movie saying whose taste
+    it serves and how much each member would like it."""
+    from movierec.app import handlers
+
+    with gr.Tab("Watch together", id="together") as tab:
+        gr.HTML('<p class="mr-note">One person per line: a name, a colon, and three or more '
+                'movies they love separated by semicolons.</p>')
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=2, min_width=300):
+                members = gr.Textbox(label="Who is watching", lines=4, max_lines=8,
+                                     placeholder=GROUP_PLACEHOLDER, elem_id="mr-group")
+                strategy = gr.Radio(STRATEGY_CHOICES, value="fair", label="How to choose",
+                                    elem_id="mr-strategy")
+                go = gr.Button("Find movies for us", variant="primary", elem_id="mr-group-go")
+            with gr.Column(scale=3, min_width=300):
+                message = gr.HTML(message_html("Your group's movies appear here."),
+                                  elem_id="mr-group-msg")
+                gallery = gr.Gallery(columns=4, height="auto", allow_preview=False,
+                                     show_label=False, object_fit="cover", buttons=[],
+                                     elem_id="mr-group-results")
+                table = gr.Dataframe(interactive=False, wrap=True, elem_id="mr-group-table")
+
+    def find(text, how, progress=gr.Progress()):
+        settings = handlers.settings_from_widgets(default_method=service.default_method)
+        results = handlers.together(service, text, settings, how,
+                                    lambda m: progress(None, desc=m))
+        answer = results.answer
+        names = [m["name"] for m in answer.members] if answer is not None else []
+        rows = [[r.rank, r.label, *[f"{sat[n]:.0%}" for n in names], r.explanation]
+                for r, sat in zip(answer.results, answer.satisfaction)] if answer else []
+        frame = pd.DataFrame(rows, columns=["#", "Movie", *names, "Why"])
+        return results.gallery(), message_html(results.message, results.kind), frame
+
+    go.click(find, [members, strategy], [gallery, message, table], **PRIVATE)
+    members.submit(find, [members, strategy], [gallery, message, table], **PRIVATE)
+    strategy.input(find, [members, strategy], [gallery, message, table], **PRIVATE)
+    return tab
+
+
 # --- Evaluation -------------------------------------------------------------------------
 def load_evaluations() -> list:
     """Newest-first evaluation results found under MOVIEREC_HOME/evaluations."""
@@ -199,5 +247,5 @@ def about_tab(methods: list[str]) -> gr.Tab:
     return tab
 
 
-__all__ = ["explore_tab", "evaluation_tab", "about_tab", "map_view", "evaluation_view",
-           "load_evaluations", "esc"]
+__all__ = ["explore_tab", "evaluation_tab", "about_tab", "together_tab", "map_view",
+           "evaluation_view", "load_evaluations", "esc"]

@@ -21,10 +21,11 @@ OptionOpt = typer.Option(None, "--option", "-o", help="Model option as key=value
 
 @app.command()
 def recommend(
-    picks: list[str] = typer.Argument(..., help='Three or more movies you love, e.g. "Toy Story" '
-                                      '"Finding Nemo" "Up"; "Heat=4.5" rates one, "-Heat" '
-                                      'dislikes one, "tmdb:862" / "imdb:tt0114709" / "ml:1" '
-                                      'pick by id.'),
+    picks: Optional[list[str]] = typer.Argument(None, help='Three or more movies you love, e.g. '
+                                                '"Toy Story" "Finding Nemo" "Up"; "Heat=4.5" '
+                                                'rates one, "tmdb:862" / "imdb:tt0114709" / '
+                                                '"ml:1" pick by id (optional with --import or '
+                                                '--mood).'),
     method: str = MethodOpt,
     k: int = typer.Option(10, "-k", "--top", help="How many movies to recommend (1-100)."),
     like: Optional[list[str]] = typer.Option(None, "--like", help="Another movie you liked (repeatable)."),
@@ -37,13 +38,19 @@ def recommend(
     language: Optional[str] = typer.Option(None, "--language", help="Original language, e.g. en, fr."),
     min_votes: int = typer.Option(0, "--min-votes", help="Only movies with at least this many votes."),
     option: Optional[list[str]] = OptionOpt,
+    history: Optional[Path] = typer.Option(None, "--import", help="Your history: a Letterboxd "
+                                           "export (zip, ratings.csv, diary.csv or watched.csv), "
+                                           "an IMDb ratings export, a MovieLens export, or a CSV "
+                                           "of title[,year][,rating]."),
+    mood: Optional[str] = typer.Option(None, "--mood", help='What you are in the mood for, e.g. '
+                                       '"slow-burn 70s paranoia thriller".'),
     data: str = DataOpt,
     data_dir: Optional[Path] = DataDirOpt,
     as_json: bool = JsonOpt,
 ):
     """Recommend movies for someone who loves the given movies, with a reason for each."""
     from movierec.service import Settings, parse_method
-    from movierec.service.api import pick_specs
+    from movierec.service.api import imported, pick_specs
     from movierec.service.request import parse_option_pairs
 
     with failing_clearly(as_json):
@@ -52,17 +59,26 @@ def recommend(
                             genres=tuple(genre or ()), exclude_genres=tuple(exclude_genre or ()),
                             language=language, min_votes=min_votes,
                             options=parse_option_pairs(option))
-        specs = pick_specs(picks, like, dislike)
+        specs = pick_specs(picks or [], like, dislike)
     service = open_service(data, data_dir, quiet=as_json)
     with failing_clearly(as_json), render.stage_progress(not as_json) as say:
-        answer = service.recommend(specs, settings, progress=say)
+        answer = service.recommend(specs, settings, progress=say,
+                                   history=imported(service, history), mood=mood)
     if as_json:
         render.print_json(answer.to_json())
         return
     for note in answer.notes:
         render.err.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
-    render.console.print("You picked: " + "; ".join(p["label"] for p in answer.picks),
-                         highlight=False)
+    if answer.history:
+        render.console.print(render.import_text(answer.history), highlight=False)
+    if answer.mood:
+        understood = ", ".join(answer.mood["understood"]) or "no constraint"
+        render.console.print(f"Mood: {escape(answer.mood['text'])} (read as: "
+                             f"{escape(understood)}; matched by {answer.mood['by']})",
+                             highlight=False)
+    if answer.picks:
+        render.console.print("You picked: " + "; ".join(p["label"] for p in answer.picks[:10])
+                             + (" ..." if len(answer.picks) > 10 else ""), highlight=False)
     if not answer.results:
         render.console.print(f"[yellow]{escape(answer.message)}[/]", highlight=False)
         return
@@ -124,3 +140,36 @@ def methods(as_json: bool = JsonOpt):
     for c in choices:
         default = " [dim](default)[/]" if c.key == DEFAULT_METHOD else ""
         render.console.print(f"[bold]{escape(c.key):<18}[/] {escape(c.description)}{default}")
+
+
+@app.command()
+def together(
+    members: list[str] = typer.Argument(..., help='2 to 8 people, each "Name: title; title; '
+                                        'title" or "Name: @export.csv" (an imported history).'),
+    strategy: str = typer.Option("fair", "--strategy", "-s", help="fair (everyone above their "
+                                 "own median, the least served first), average, or "
+                                 "least_misery."),
+    method: str = MethodOpt,
+    k: int = typer.Option(10, "-k", "--top", help="How many movies (1-100)."),
+    data: str = DataOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+    as_json: bool = JsonOpt,
+):
+    """One list for a group that no one hates, with each member's predicted satisfaction."""
+    from movierec.service import Settings, parse_method
+    from movierec.service.api import member_of
+
+    with failing_clearly(as_json):
+        parse_method(method)
+    service = open_service(data, data_dir, quiet=as_json)
+    with failing_clearly(as_json), render.stage_progress(not as_json) as say:
+        group = [member_of(service, text, i + 1) for i, text in enumerate(members)]
+        answer = service.together(group, Settings(method=method, k=k), strategy, progress=say)
+    if as_json:
+        render.print_json(answer.to_json())
+        return
+    for member in answer.members:
+        picks = "; ".join(member["picks"][:5]) + (" ..." if len(member["picks"]) > 5 else "")
+        render.console.print(f"[bold]{escape(member['name'])}[/]: {escape(picks)} (mean "
+                             f"satisfaction {member['satisfaction_mean']:.0%})", highlight=False)
+    render.console.print(render.group_table(answer))

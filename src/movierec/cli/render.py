@@ -111,3 +111,34 @@ def selection_text(method: str, selection: dict) -> str:
     chosen = {k: v for k, v in selection.items() if k not in ("grid", "scores", "metric")}
     said = ", ".join(f"{k}={v}" for k, v in chosen.items())
     return f"{method} chose {said} by {metric}" + (f" ({pairs})" if pairs else "")
+
+
+def import_text(report: dict) -> str:
+    """The import report in a few lines: counts, then the ambiguous and unmatched rows."""
+    lines = [f"Imported {report['format']}: {report['matched']:,} of {report['rows']:,} rows "
+             f"matched ({report['rated']:,} rated, {report['excluded']:,} left out of the "
+             f"answer) in {report['seconds']:.2f} s"]
+    for row in report["ambiguous"][:5]:
+        lines.append(f"  ambiguous, line {row['line']}: {escape(row['title'])} -> "
+                     f"{escape(row['chosen'])} (also: {escape(', '.join(row['others']))})")
+    for row in report["unmatched"][:10]:
+        lines.append(f"  unmatched, line {row['line']}: {escape(row['title'])}: "
+                     f"{escape(row['reason'])}")
+    more = len(report["unmatched"]) - 10
+    if more > 0:
+        lines.append(f"  ... and {more:,} more unmatched (--json lists them all)")
+    return "\n".join(lines)
+
+
+def group_table(answer) -> Table:
+    names = [m["name"] for m in answer.members]
+    table = Table(title=f"Together: {answer.method}, {answer.strategy}")
+    table.add_column("#", justify="right")
+    table.add_column("movie")
+    for name in names:
+        table.add_column(escape(name), justify="right")
+    table.add_column("why")
+    for r, sat in zip(answer.results, answer.satisfaction):
+        table.add_row(str(r.rank), escape(r.label), *[f"{sat[n]:.0%}" for n in names],
+                      escape(r.explanation))
+    return table

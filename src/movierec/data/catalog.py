@@ -142,9 +142,23 @@ class Catalog:
         return sorted(seen, key=lambda g: (-seen[g], g))
 
     def index_of(self, column: str, value) -> int | None:
-        """Movie index with ``column == value`` (e.g. tmdb_id 862), or None."""
+        """Movie index with ``column == value`` (e.g. tmdb_id 862), or None (the first such
+        movie). Id columns are looked up in a dictionary built once per column."""
+        if column in ID_COLUMNS:
+            return self._lookup(column).get(value)
         hits = np.flatnonzero((self.frame[column] == value).fillna(False).to_numpy())
         return int(hits[0]) if len(hits) else None
+
+    def _lookup(self, column: str) -> dict:
+        cache = self._value_lists
+        key = f"lookup:{column}"
+        if key not in cache:
+            table: dict = {}
+            for i, value in enumerate(self.values(column)):
+                if value is not None:
+                    table.setdefault(value, i)
+            cache[key] = table
+        return cache[key]
 
     # --- cached arrays for fast filtering and features -------------------------------------
     @cached_property

@@ -28,6 +28,9 @@ class Filter:
     language: str | None = None         # ISO 639-1 original language
     min_votes: int = 0
     exclude: tuple[int, ...] = ()       # extra movie indices never to show
+    genres_all: tuple[str, ...] = ()    # every one of these (a mood's "romantic comedy")
+    runtime_min: int | None = None      # minutes; an unknown runtime passes
+    runtime_max: int | None = None
 
     def __post_init__(self):
         if self.era not in ERAS:
@@ -62,6 +65,19 @@ class Filter:
                 cols = [vocab[g.lower()] for g in self.genres_out if g.lower() in vocab]
                 if cols:
                     allowed &= np.asarray(gm[:, cols].sum(axis=1)).ravel() == 0
+        if self.genres_all:
+            vocab = {g.lower(): j for j, g in enumerate(catalog.genre_vocabulary)}
+            cols = [vocab.get(g.lower()) for g in self.genres_all]
+            if any(c is None for c in cols):
+                allowed &= False
+            else:
+                allowed &= np.asarray(catalog.genre_matrix[:, cols].sum(axis=1)).ravel() == len(cols)
+        if self.runtime_min is not None or self.runtime_max is not None:
+            runtime = catalog.frame["runtime"].astype("float64").to_numpy()
+            known = np.isfinite(runtime) & (runtime > 0)
+            lo = -np.inf if self.runtime_min is None else self.runtime_min
+            hi = np.inf if self.runtime_max is None else self.runtime_max
+            allowed &= ~known | ((runtime >= lo) & (runtime <= hi))
         if self.language:
             allowed &= catalog.language_array == self.language.lower()
         if self.min_votes:

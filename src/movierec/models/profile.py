@@ -53,22 +53,21 @@ class Profile:
                    liked: Iterable[int] = (), disliked: Iterable[int] = (),
                    labels: Sequence[str] = ()) -> "Profile":
         """Picks (loved unless said otherwise), optional ratings, and extra liked/disliked movies."""
-        order: list[int] = []
+        position: dict[int, int] = {}        # movie -> its place (first mention wins)
         for i in list(items) + list(liked) + list(disliked):
-            if int(i) not in order:
-                order.append(int(i))
-        n = len(order)
+            position.setdefault(int(i), len(position))
+        n = len(position)
         r = np.full(n, np.nan, dtype=np.float32)
         if ratings is not None:
             for pos, value in enumerate(ratings):
                 if value is not None and pos < len(items):
-                    r[order.index(int(items[pos]))] = float(value)
+                    r[position[int(items[pos])]] = float(value)
         fb = np.zeros(n, dtype=np.int8)
         for i in liked:
-            fb[order.index(int(i))] = LIKE
+            fb[position[int(i)]] = LIKE
         for i in disliked:
-            fb[order.index(int(i))] = DISLIKE
-        return cls(np.array(order, dtype=np.int64), r, fb, labels=tuple(labels))
+            fb[position[int(i)]] = DISLIKE
+        return cls(np.fromiter(position, dtype=np.int64, count=n), r, fb, labels=tuple(labels))
 
     def with_feedback(self, item: int, liked: bool) -> "Profile":
         """A new profile with a thumbs up/down on ``item`` (added if it wasn't there)."""

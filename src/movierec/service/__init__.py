@@ -9,7 +9,7 @@ Nothing here imports Gradio.
 """
 
 from movierec.service.answer import Answer, MovieResult
-from movierec.service.api import recommend, search, service_for
+from movierec.service.api import recommend, search, service_for, together
 from movierec.service.core import Service
 from movierec.service.errors import ServiceError
 from movierec.service.methods import DEFAULT_METHOD, MethodChoice, method_choices, parse_method
@@ -18,4 +18,4 @@ from movierec.service.request import DEFAULT_K, MAX_K, Settings
 
 __all__ = ["Answer", "DEFAULT_K", "DEFAULT_METHOD", "MAX_K", "MethodChoice", "MovieResult",
            "PickSpec", "Service", "ServiceError", "Settings", "method_choices", "parse_method",
-           "parse_pick", "parse_picks_text", "recommend", "search", "service_for"]
+           "parse_pick", "parse_picks_text", "recommend", "search", "service_for", "together"]

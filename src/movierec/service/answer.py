@@ -74,6 +74,8 @@ class Answer:
     notes: tuple[str, ...] = ()          # how picks were read ("'toy stroy' -> Toy Story")
     warnings: tuple[str, ...] = ()       # why a list is short or empty
     timings: dict[str, float] = field(default_factory=dict)   # milliseconds per stage
+    history: dict | None = None          # the import report, when a history was imported
+    mood: dict | None = None             # the mood and what was read from it
 
     def __len__(self) -> int:
         return len(self.results)
@@ -93,4 +95,5 @@ class Answer:
                 "filters": dict(self.filters), "picks": list(self.picks),
                 "results": [r.to_json() for r in self.results], "notes": list(self.notes),
                 "warnings": list(self.warnings), "message": self.message,
+                "import": self.history, "mood": self.mood,
                 "timings": {k: round(v, 3) for k, v in self.timings.items()}}

@@ -12,10 +12,13 @@ from memory. Bad input raises `ServiceError` (``.code``, ``.message``, ``.sugges
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from movierec.service.answer import Answer
 from movierec.service.core import Service
+from movierec.service.groups import DEFAULT_STRATEGY, GroupAnswer, Member, parse_member
+from movierec.service.history import match_history, read_history, read_history_file
 from movierec.service.methods import DEFAULT_METHOD
 from movierec.service.picks import PickSpec, parse_picks
 from movierec.service.request import DEFAULT_K, Settings
@@ -47,24 +50,66 @@ def pick_specs(picks: Sequence[str] | str, like: Iterable[str] | None = None,
             + parse_picks(dislike or (), "dislike")[0])
 
 
-def recommend(picks: Sequence[str] | str, *, method: str = DEFAULT_METHOD, k: int = DEFAULT_K,
+def imported(service: Service, history: str | Path | bytes | None):
+    """An export (a path, or its bytes) read and matched against the service's catalog."""
+    if history is None:
+        return None
+    read = (read_history(history, "history") if isinstance(history, bytes)
+            else read_history_file(history))
+    return match_history(read, service.catalog, service.index)
+
+
+def recommend(picks: Sequence[str] | str = (), *, method: str = DEFAULT_METHOD, k: int = DEFAULT_K,
               like: Iterable[str] | None = None, dislike: Iterable[str] | None = None,
               from_year: int | None = None, to_year: int | None = None, era: str = "any",
               genres: Iterable[str] = (), exclude_genres: Iterable[str] = (),
               language: str | None = None, min_votes: int = 0,
-              options: dict[str, Any] | None = None, data: str | None = None,
+              options: dict[str, Any] | None = None, history: str | Path | bytes | None = None,
+              mood: str | None = None, data: str | None = None,
               data_dir: str | None = None) -> Answer:
     """Movies to watch next for someone who loves ``picks``, each with a reason.
 
     ``picks``: titles in the picks grammar (``"Heat (1995)"``, ``"Heat=4.5"``, ``"-Heat"``,
     ``"tmdb:949"``), a list or one text with a title per line. ``like`` / ``dislike``: more
-    movies liked or disliked. The rest mirror ``movierec recommend``'s options.
+    movies liked or disliked. ``history``: a Letterboxd, IMDb or MovieLens export (path or
+    bytes): its ratings count as picks and everything in it is left out (the answer's
+    ``history`` reports the matching). ``mood``: what you are in the mood for, in words.
+    The rest mirror ``movierec recommend``'s options.
     """
     specs = pick_specs(picks, like, dislike)
-    settings = Settings(method=method, k=k, year_from=from_year, year_to=to_year, era=era,
-                        genres=tuple(genres), exclude_genres=tuple(exclude_genres),
-                        language=language, min_votes=min_votes, options=dict(options or {}))
-    return service_for(data, data_dir).recommend(specs, settings)
+    settings = _settings(method, k, from_year, to_year, era, genres, exclude_genres, language,
+                         min_votes, options)
+    service = service_for(data, data_dir)
+    return service.recommend(specs, settings, history=imported(service, history), mood=mood)
+
+
+def together(members: Sequence[str | Member], *, strategy: str = DEFAULT_STRATEGY,
+             method: str = DEFAULT_METHOD, k: int = DEFAULT_K, data: str | None = None,
+             data_dir: str | None = None, **filters: Any) -> GroupAnswer:
+    """One list for a group: ``members`` like ``"Ana: Toy Story; Up; Finding Nemo"`` (or
+    ``"Ana: @ratings.csv"`` for an export), 2 to 8 of them; ``strategy`` ``fair``,
+    ``average`` or ``least_misery``; ``filters`` as in `recommend`."""
+    service = service_for(data, data_dir)
+    group = [m if isinstance(m, Member) else member_of(service, m, i + 1)
+             for i, m in enumerate(members)]
+    settings = _settings(method, k, filters.get("from_year"), filters.get("to_year"),
+                         filters.get("era", "any"), filters.get("genres", ()),
+                         filters.get("exclude_genres", ()), filters.get("language"),
+                         filters.get("min_votes", 0), filters.get("options"))
+    return service.together(group, settings, strategy)
+
+
+def member_of(service: Service, text: str, position: int = 1) -> Member:
+    """A group member from ``"Name: title; title; title"`` or ``"Name: @export.csv"``."""
+    name, picks, path = parse_member(text, position)
+    return Member(name, tuple(picks), imported(service, path) if path else None)
+
+
+def _settings(method, k, from_year, to_year, era, genres, exclude_genres, language, min_votes,
+              options) -> Settings:
+    return Settings(method=method, k=k, year_from=from_year, year_to=to_year, era=era,
+                    genres=tuple(genres or ()), exclude_genres=tuple(exclude_genres or ()),
+                    language=language, min_votes=min_votes, options=dict(options or {}))
 
 
 def search(query: str, *, limit: int = 10, data: str | None = None,

@@ -17,24 +17,49 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from movierec.data.dataset import Dataset
 from movierec.models.base import Recommender
-from movierec.models.filters import Filter
-from movierec.models.profile import MIN_PICKS, Profile, ProfileError
+from movierec.models.filters import Filter, top_k
+from movierec.models.profile import MIN_PICKS, Profile
 from movierec.service.answer import Answer, movie_results
 from movierec.service.errors import ServiceError
 from movierec.service.methods import DEFAULT_METHOD, parse_method
-from movierec.service.picks import PickSpec, ResolvedPicks, parse_picks, resolve_picks
+from movierec.service.groups import (DEFAULT_STRATEGY, MAX_MEMBERS, MIN_MEMBERS, serves,
+                                    GroupAnswer, Member, candidates, combine, reason,
+                                    satisfaction)
+from movierec.service.history import ImportedHistory
+from movierec.service.mood import parse_mood
+from movierec.service.picks import (PickSpec, ResolvedPick, ResolvedPicks, parse_picks,
+                                   resolve_picks)
 from movierec.service.request import (Checked, Settings, check_settings, describe_filter,
                                       model_key)
 
 Say = Callable[[str], None]
 Thumb = tuple[int, bool]           # (movie index, liked)
 CACHE_SIZE = 4096                  # title searches and answers remembered (LRU)
+MOOD_WEIGHT = 0.5                  # a mood's share of the score when there are picks too
+
+
+def _z(scores: np.ndarray) -> np.ndarray:
+    """Scores as z-scores over the movies that have one; the rest get the lowest."""
+    s = np.asarray(scores, dtype=np.float64)
+    ok = np.isfinite(s)
+    if not ok.any():
+        return np.zeros(len(s), dtype=np.float32)
+    mean, std = s[ok].mean(), s[ok].std()
+    z = (s - mean) / (std if std > 0 else 1.0)
+    low = z[ok].min() - 1.0
+    return np.where(ok, z, low).astype(np.float32)
+
+
+def _unique(specs: list) -> list:
+    seen: set[int] = set()
+    return [s for s in specs if not (int(s.id_value) in seen or seen.add(int(s.id_value)))]
 
 
 class _LRU:
@@ -80,6 +105,7 @@ class Service:
         self._locks_lock = threading.Lock()
         self._feedback = feedback
         self._sessions = None
+        self._mood = None
         self._searches = _LRU(CACHE_SIZE)
         self._answers = _LRU(256)
         self._warm_thread: threading.Thread | None = None
@@ -206,54 +232,177 @@ class Service:
         return resolved
 
     def recommend(self, picks: Sequence[PickSpec | str], settings: Settings | None = None,
-                  thumbs: Sequence[Thumb] = (), progress: Say | None = None) -> Answer:
-        """Explained recommendations for ``picks`` under ``settings``, or a `ServiceError`."""
+                  thumbs: Sequence[Thumb] = (), progress: Say | None = None, *,
+                  history: ImportedHistory | None = None, mood: str | None = None) -> Answer:
+        """Explained recommendations for ``picks`` under ``settings``, or a `ServiceError`.
+
+        ``history``: an imported history (`movierec.service.history`): its ratings join the
+        picks and every movie in it is left out of the answer. ``mood``: a mood in words;
+        its constraints narrow the filter and the answer blends how well each movie fits it
+        with the person's taste (or is the mood alone when there are no picks).
+        """
         settings = settings or Settings(method=self.default_method)
-        key = (tuple(picks), settings.__repr__(), tuple(thumbs))
+        key = (tuple(picks), repr(settings), tuple(thumbs), mood,
+               None if history is None else (tuple(history.rated), tuple(history.seen)))
         cached = self._answers.get(key)
         if cached is not None:
             return cached
         t0 = time.perf_counter()
         checked = check_settings(settings, self.catalog)
         resolved = self.resolve(picks)
-        profile = self._profile(resolved, thumbs)
+        wish = parse_mood(mood, self.catalog) if mood is not None else None
+        profile = self._profile(resolved, thumbs, history, need_picks=wish is None)
+        flt = checked.filter if wish is None else wish.narrow(checked.filter)
+        if history is not None and history.seen:
+            flt = replace(flt, exclude=tuple(sorted(set(flt.exclude) | set(history.seen))))
+        if flt != checked.filter and not flt.mask(self.catalog).any():
+            raise ServiceError("no_movie_passes", "no movie in this dataset passes these "
+                               f"filters ({describe_filter(flt)}): loosen them")
         t1 = time.perf_counter()
-        model = self.model(checked, progress)
+        model = self.model(checked, progress) if len(profile.positives) else None
         t2 = time.perf_counter()
-        try:
-            recs = model.recommend(profile, k=checked.k, candidates=checked.filter)
-        except ProfileError as exc:
-            raise ServiceError("too_few_picks", str(exc))
-        results = movie_results(self.catalog, recs.items, recs.scores, recs.explanations)
+        if wish is None:
+            recs = model.recommend(profile, k=checked.k, candidates=flt, min_picks=1)
+            items, scores, reasons = recs.items, recs.scores, list(recs.explanations)
+        else:
+            items, scores, reasons = self._mood_list(wish, model, profile, flt, checked.k,
+                                                     progress)
+        results = movie_results(self.catalog, items, scores, reasons)
         if not results and checked.filter != Filter():
             raise ServiceError("no_movie_passes", self._why_empty(checked))
         warnings = [] if results else [self._why_empty(checked)]
         t3 = time.perf_counter()
         answer = Answer(
-            dataset=self.data_name, method=checked.choice.key, model=model.name,
-            options=dict(checked.options), settings=model.config_dict(), k=checked.k,
-            filters=checked.filters_json(),
+            dataset=self.data_name, method=checked.choice.key,
+            model=model.name if model is not None else "mood",
+            options=dict(checked.options),
+            settings=model.config_dict() if model is not None else {},
+            k=checked.k, filters=checked.filters_json(),
             picks=[p.to_json(self.catalog) for p in resolved.picks],
             results=tuple(results), notes=tuple(resolved.notes), warnings=tuple(warnings),
             timings={"resolve_ms": 1e3 * (t1 - t0), "model_ms": 1e3 * (t2 - t1),
-                     "recommend_ms": 1e3 * (t3 - t2)})
+                     "recommend_ms": 1e3 * (t3 - t2)},
+            history=None if history is None else history.to_json(),
+            mood=None if wish is None else {"text": wish.text, "understood": list(wish.understood),
+                                            "by": self.mood_index(progress).kind})
         self._answers.put(key, answer)
         return answer
 
-    def _profile(self, resolved: ResolvedPicks, thumbs: Sequence[Thumb]) -> Profile:
+    def _profile(self, resolved: ResolvedPicks, thumbs: Sequence[Thumb],
+                 history: ImportedHistory | None = None, need_picks: bool = True) -> Profile:
         for movie, _ in thumbs:
             if not 0 <= int(movie) < len(self.catalog):
                 raise ServiceError("bad_argument", f"movie {int(movie)} is not in the catalog "
                                    f"(0..{len(self.catalog) - 1})")
+        if history is not None and history.rated:
+            picked = {p.index for p in resolved.picks}
+            extra = [PickSpec.of_movie(m, f"{stars:g}") for m, stars in history.rated
+                     if m not in picked]
+            resolved = ResolvedPicks(resolved.picks + [
+                ResolvedPick(s.text, int(s.id_value), self.catalog.label(int(s.id_value)), s.how,
+                             "history", "id") for s in _unique(extra)], resolved.notes)
         profile = resolved.profile(thumbs)
         liked = len(profile.positives)
-        if liked < MIN_PICKS:
+        if liked < MIN_PICKS and need_picks:
             given = len(resolved.picks)
             raise ServiceError(
                 "too_few_picks", f"pick at least {MIN_PICKS} movies you like (you gave {liked}"
                 + (f" of {given} picks" if given != liked else "") + "): add "
-                f"{MIN_PICKS - liked} more favourite{'s' if MIN_PICKS - liked != 1 else ''}")
+                f"{MIN_PICKS - liked} more favourite{'s' if MIN_PICKS - liked != 1 else ''}"
+                + (", or import a history with more ratings" if history is not None else ""))
         return profile
+
+    # --- a group -----------------------------------------------------------------------------
+    def together(self, members: Sequence[Member], settings: Settings | None = None,
+                 strategy: str = DEFAULT_STRATEGY, progress: Say | None = None) -> GroupAnswer:
+        """One list for 2-8 people (see `movierec.service.groups`), or a `ServiceError`."""
+        if not MIN_MEMBERS <= len(members) <= MAX_MEMBERS:
+            raise ServiceError("bad_group", f"a group has {MIN_MEMBERS} to {MAX_MEMBERS} "
+                               f"people, not {len(members)}")
+        names = [m.name for m in members]
+        if len(set(names)) != len(names):
+            raise ServiceError("bad_group", "two members have the same name: "
+                               + ", ".join(sorted({n for n in names if names.count(n) > 1})))
+        settings = settings or Settings(method=self.default_method)
+        checked = check_settings(settings, self.catalog)
+        profiles, described, notes, seen = [], [], [], set()
+        for member in members:
+            try:
+                resolved = self.resolve(list(member.picks))
+                profile = self._profile(resolved, (), member.history)
+            except ServiceError as exc:
+                raise ServiceError(exc.code, f"{member.name}: {exc.message}", exc.suggestions)
+            profiles.append(profile)
+            notes += [f"{member.name}: {n}" for n in resolved.notes]
+            seen.update(profile.items.tolist())
+            if member.history is not None:
+                seen.update(member.history.seen)
+            described.append({"name": member.name,
+                              "picks": [p.label for p in resolved.picks],
+                              "imported": None if member.history is None
+                              else member.history.to_json()})
+        model = self.model(checked, progress)
+        flt = replace(checked.filter, exclude=tuple(sorted(set(checked.filter.exclude) | seen)))
+        scores = [np.asarray(model.score(p), dtype=np.float32) for p in profiles]
+        allowed = candidates(scores, flt.mask(self.catalog))
+        sat = np.vstack([satisfaction(s, allowed) for s in scores])
+        items = combine(sat, allowed, checked.k, strategy)
+        if not len(items):
+            raise ServiceError("no_movie_passes", self._why_empty(checked))
+        per_movie = [{n: float(sat[m, i]) for m, n in enumerate(names)} for i in items]
+        reasons = []
+        for i, movie_sat in zip(items, per_movie):
+            best = int(np.argmax([movie_sat[n] for n in names]))
+            why = model.explain(profiles[best], np.asarray([i]), scores[best])[0]
+            reasons.append(reason(names, movie_sat, why, names[best]))
+        group_scores = sat[:, items].mean(axis=0)
+        results = movie_results(self.catalog, items, group_scores, reasons)
+        for entry, m in zip(described, range(len(names))):
+            entry["satisfaction_mean"] = round(float(sat[m, items].mean()), 3)
+        return GroupAnswer(self.data_name, checked.choice.key, strategy, described,
+                           tuple(results), per_movie,
+                           [serves(s) for s in per_movie],
+                           tuple(notes), checked.filters_json())
+
+    # --- a mood ------------------------------------------------------------------------------
+    def mood_index(self, progress: Say | None = None):
+        """How movies are compared with a mood: by meaning (MiniLM embeddings, the
+        embeddings method's cached vectors) when installed, else by words (TF-IDF)."""
+        if self._mood is None:
+            with self._lock("mood"):
+                if self._mood is None:
+                    from movierec.models.mood import MoodIndex
+
+                    try:
+                        self._mood = MoodIndex.by_meaning(self.model("embeddings", progress))
+                    except ServiceError:       # no sentence-transformers here
+                        self._mood = MoodIndex.by_words(self.catalog)
+        return self._mood
+
+    def _mood_list(self, wish, model, profile: Profile, flt: Filter, k: int,
+                   progress: Say | None):
+        """Top ``k`` by mood fit, blended half and half (as z-scores over the catalog) with
+        the model's scores when there are picks; reasons quote what matched."""
+        index = self.mood_index(progress)
+        fit = index.similarity(wish.text)
+        scores = _z(fit)
+        taste = None
+        if model is not None:
+            taste = np.asarray(model.score(profile), dtype=np.float32)
+            scores = MOOD_WEIGHT * scores + (1 - MOOD_WEIGHT) * _z(taste)
+        allowed = flt.mask(self.catalog, profile.items)
+        items = top_k(scores, k, allowed)
+        taste_reasons = (model.explain(profile, items, taste) if taste is not None and len(items)
+                         else [""] * len(items))
+        reasons = []
+        for item, why in zip(items, taste_reasons):
+            quoted = index.evidence(wish.free, int(item)) if wish.free else ""
+            fit_text = (f"Fits '{wish.text[:60]}'" + (f": {quoted}" if quoted else
+                                                      f" (closeness {fit[item]:.2f})"))
+            if wish.understood:
+                fit_text += " · " + ", ".join(wish.understood)
+            reasons.append(fit_text + (f". {why}" if why else ""))
+        return items, scores[items], reasons
 
     @staticmethod
     def _why_empty(checked: Checked) -> str:
@@ -288,17 +437,18 @@ class Service:
 
     def react(self, session: str, picks: Sequence[PickSpec | str], settings: Settings | None,
               thumbs: Sequence[Thumb], movie: int, liked: bool,
-              progress: Say | None = None) -> Answer:
+              progress: Say | None = None, **request) -> Answer:
         """Store a 👍/👎 on ``movie`` and answer the list with it folded in.
 
         The rank and score stored are the movie's in the list the person was shown -- the
         answer for the same picks without this thumb, which the answer cache usually holds.
+        ``request``: the same ``history`` and ``mood`` as that list was asked with.
         """
         if not isinstance(liked, bool):
             raise ServiceError("bad_argument", f"liked must be true or false, not {liked!r}")
         settings = settings or Settings(method=self.default_method)
         movie = int(movie)
-        shown = self.recommend(picks, settings, thumbs, progress)
+        shown = self.recommend(picks, settings, thumbs, progress, **request)
         hit = next((r for r in shown.results if r.index == movie), None)
         if hit is None and not 0 <= movie < len(self.catalog):
             raise ServiceError("bad_argument", f"movie {movie} is not in the catalog "
@@ -309,7 +459,7 @@ class Service:
                              score=None if hit is None else hit.score,
                              title=self.catalog.label(movie))
         others = [(m, up) for m, up in thumbs if int(m) != movie]
-        return self.recommend(picks, settings, [*others, (movie, liked)], progress)
+        return self.recommend(picks, settings, [*others, (movie, liked)], progress, **request)
 
     # --- catalog facts the pages need ---------------------------------------------------------
     def well_known(self, n: int = 400) -> np.ndarray:

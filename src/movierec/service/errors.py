@@ -25,6 +25,9 @@ CODES = (
     "bad_min_votes",
     "no_movie_passes",     # filters that leave nothing to recommend
     "bad_argument",        # any other argument of the wrong type or range
+    "bad_import",          # a history export that cannot be read
+    "bad_mood",            # a mood with nothing in it
+    "bad_group",           # a watch-together group that cannot be served
     "unknown_dataset",
     "data_missing",        # the raw files of a dataset cannot be found
     "data_invalid",        # a raw file that cannot be used (binary, empty, damaged, a link out)
