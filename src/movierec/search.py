@@ -459,6 +459,7 @@ class TitleIndex:
         self._idf = np.log1p(m / np.maximum(df, 1)).astype(np.float32)
         self._max_idf = float(np.log1p(max(m, 1)))
         self._sorted_keys: tuple | None = None  # built on first suggest()
+        self._year_strings: dict | None = None  # year -> its strings, built on first close()
 
     @classmethod
     def for_catalog(cls, catalog) -> "TitleIndex":
@@ -477,6 +478,32 @@ class TitleIndex:
         if year is not None:
             movies = {i for i in movies if self._years[i] == year}
         return sorted(movies, key=lambda i: (-float(self._pop[i]), i))
+
+    def close(self, title: str, year: int, cutoff: float = 0.88) -> list[tuple[int, float]]:
+        """Movies of ``year`` (or a year off) whose title is within a typo of ``title``:
+        ``(movie, similarity)`` best first, similarity >= ``cutoff``. One small rapidfuzz
+        pass over that year's titles -- the fast road for imports' misspelt rows."""
+        _, stripped = normalise_title(str(title)[:MAX_QUERY_CHARS])
+        if not stripped:
+            return []
+        if self._year_strings is None:
+            by_year: dict[int, list[int]] = {}
+            for c, y in enumerate(self._choice_year):
+                if np.isfinite(y) and not self._head[c]:
+                    by_year.setdefault(int(y), []).append(c)
+            self._year_strings = {y: np.asarray(v, dtype=np.int64) for y, v in by_year.items()}
+        ids = [self._year_strings.get(y) for y in (year - 1, year, year + 1)]
+        ids = np.concatenate([i for i in ids if i is not None] or [np.zeros(0, np.int64)])
+        if not len(ids):
+            return []
+        scores = process.cdist([stripped], [self._stripped[c] for c in ids], scorer=fuzz.ratio,
+                               dtype=np.uint8, workers=1)[0]
+        best: dict[int, float] = {}
+        for c, score in zip(ids[scores >= cutoff * 100], scores[scores >= cutoff * 100]):
+            movie = int(self._owner[c])
+            value = score / 100.0 * (1.0 if self._years[movie] == year else YEAR_NEAR)
+            best[movie] = max(best.get(movie, 0.0), value)
+        return sorted(best.items(), key=lambda kv: (-kv[1], -float(self._pop[kv[0]]), kv[0]))
 
     def _same_compact(self, text: str) -> list[int]:
         """The strings equal to ``text`` once spaces are ignored."""

@@ -110,3 +110,45 @@ def test_serve_command_rejects_bad_options_clearly():
     assert result.exit_code == 2 and "choose one of" in result.output
     result = runner.invoke(app, ["serve", "--help"])
     assert result.exit_code == 0 and "--port" in result.output
+
+
+def _letterboxd_zip(path):
+    import zipfile
+
+    rows = "Date,Name,Year,Letterboxd URI,Rating\n" + "".join(
+        f"2022-01-01,Crime Movie {n},{1981 + n},https://boxd.it/{n},4.5\n" for n in range(1, 6))
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("letterboxd-ana/ratings.csv", rows)
+        zf.writestr("letterboxd-ana/watched.csv", "Date,Name,Year,Letterboxd URI\n"
+                    "2022-01-01,Crime Movie 7,1987,https://boxd.it/7\n")
+    return path
+
+
+def test_import_endpoint_takes_an_uploaded_zip_or_text(served, tmp_path):
+    client, _ = served
+    upload = gradio_client.handle_file(str(_letterboxd_zip(tmp_path / "letterboxd.zip")))
+    out = client.predict(upload, "", "item_knn", 5, api_name="/import_api")
+    assert out["import"]["matched"] == 6 and out["import"]["rated"] == 5
+    assert len(out["results"]) == 5 and 29 not in [r["index"] for r in out["results"]]
+    text = "title,year,rating\nCrime Movie 1,1982,5\nCrime Movie 2,1983,5\nCrime Movie 3,1984,4\n"
+    out = client.predict(text, "", "item_knn", 5, api_name="/import_api")
+    assert out["import"]["matched"] == 3 and out["results"]
+    bad = client.predict("not,an,export\n", "", "item_knn", 5, api_name="/import_api")
+    assert bad["error"]["code"] == "bad_import"
+    sneaky = client.predict({"path": "/etc/passwd", "meta": {"_type": "unknown"}}, "",
+                            "item_knn", 5, api_name="/import_api")
+    assert sneaky["error"]["code"] == "bad_argument"
+
+
+def test_together_and_mood_endpoints(served):
+    client, _ = served
+    members = ("Ana: Family Movie 1; Family Movie 2; Family Movie 3\n"
+               "Ben: Family Movie 4; Family Movie 5; Family Movie 7\n"
+               "Cara: Crime Movie 1; Crime Movie 2; Crime Movie 3")
+    out = client.predict(members, "item_knn", 4, "least_misery", api_name="/together_api")
+    assert out["strategy"] == "least_misery" and len(out["results"]) == 4
+    assert set(out["results"][0]["satisfaction"]) == {"Ana", "Ben", "Cara"}
+    mood = client.predict("a heartwarming animated adventure", "", "item_knn", 4,
+                          api_name="/mood_api")
+    assert len(mood["results"]) == 4 and mood["mood"]["text"].startswith("a heartwarming")
+    assert all(r["explanation"].startswith("Fits") for r in mood["results"])

@@ -409,3 +409,55 @@ def test_four_front_doors_give_the_same_answer(ml100k, tmp_path, monkeypatch):
         assert list(other) == list(from_cli)
         assert [p["index"] for p in other["picks"]] == [p["index"] for p in from_cli["picks"]]
     assert [c.partition(" · ")[0] for c in shown] == labels
+
+
+def test_history_upload_group_and_mood_give_explained_posters(service, tmp_path):
+    """Upload a Letterboxd zip, build a group of three, type a mood: posters each time."""
+    _require_browser()
+    import zipfile
+
+    export = tmp_path / "letterboxd-ana-2024.zip"
+    with zipfile.ZipFile(export, "w") as zf:
+        zf.writestr("letterboxd-ana-2024/ratings.csv", "Date,Name,Year,Letterboxd URI,Rating\n"
+                    + "".join(f"2022-01-01,Crime Movie {n},{1981 + n},https://boxd.it/{n},4.5\n"
+                              for n in range(1, 6)))
+    with serving(service) as url, chromium() as driver:
+        open_app(driver, url)
+        by_css(driver, "#mr-import button")[0].click()
+        wait_for(driver, lambda d: by_css(d, "#mr-import-file input[type=file]"),
+                 "no upload field")
+        by_css(driver, "#mr-import-file input[type=file]")[0].send_keys(str(export))
+        wait_for(driver, lambda d: "5 of 5 rows matched" in text_of(d, "mr-import-msg"),
+                 "the import was not reported")
+        shown = wait_for_results(driver, 10)
+        assert all(not c.startswith("Family") and len(c.partition(" · ")[2]) > 10
+                   for c in shown), shown      # crime, as the ratings say
+        screenshot(driver, tmp_path, "movierec-import.png")
+
+        mood = by_css(driver, "#mr-mood input, #mr-mood textarea")[0]
+        mood.send_keys("a tense heist in the 90s\n")
+        wait_for(driver, lambda d: captions(d) and all("Fits" in c for c in captions(d)),
+                 "the mood did not change the list")
+        assert all(1990 <= year_of(c) <= 1999 for c in captions(driver))
+        screenshot(driver, tmp_path, "movierec-mood.png")
+
+        next(t for t in by_css(driver, "button[role=tab]") if "together" in t.text).click()
+        box = wait_for(driver, lambda d: next(iter(by_css(d, "#mr-group textarea")), None),
+                       "no group box")
+        labels = [t.text for t in by_css(driver, "button[role=tab]")]
+        assert len(labels) == len(set(labels)), f"a tab is shown twice: {labels}"
+        box.send_keys("Ana: Family Movie 1; Family Movie 2; Family Movie 3\n"
+                      "Ben: Family Movie 4; Family Movie 5; Family Movie 7\n"
+                      "Cara: Crime Movie 1; Crime Movie 2; Crime Movie 3")
+        driver.find_element("id", "mr-group-go").click()
+
+        def group_captions(d):
+            return d.execute_script(
+                "return Array.from(document.querySelectorAll('#mr-group-results "
+                ".caption-label')).map(e => e.textContent.trim());")
+
+        wait_for(driver, lambda d: len(group_captions(d)) >= 10, "no posters for the group")
+        assert all(("For " in c or "compromise" in c) for c in group_captions(driver))
+        assert "Ana" in text_of(driver, "mr-group-table") and not error_toasts(driver)
+        screenshot(driver, tmp_path, "movierec-together.png")
+        assert driver.execute_script("return window.__xss") == 0

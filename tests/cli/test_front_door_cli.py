@@ -253,3 +253,59 @@ def test_serve_answers_on_its_port_like_make_app(home):
         server.wait(30)
     printed = json.loads(recommend("-m", "item_knn", "--json").stdout)
     assert [r["index"] for r in served["results"]] == [r["index"] for r in printed["results"]]
+
+
+# --- bring your history, watch together, a mood ---------------------------------------------
+def test_recommend_from_an_imported_letterboxd_export(home, tmp_path):
+    export = tmp_path / "ratings.csv"
+    rows = ["Date,Name,Year,Letterboxd URI,Rating"]
+    rows += [f"2022-01-01,Crime Movie {n},{1981 + n},https://boxd.it/{n},5" for n in range(5)]
+    rows += ["2022-01-01,A Film Nobody Made,1999,https://boxd.it/x,4"]
+    export.write_text("\n".join(rows) + "\n")
+    out = recommend("-m", "item_knn", "--import", str(export), "--json", picks=[])
+    assert out.exit_code == 0, out.output
+    body = json.loads(out.stdout)
+    assert body["import"]["matched"] == 5 and body["import"]["format"] == "letterboxd"
+    assert body["import"]["unmatched"][0]["title"] == "A Film Nobody Made (1999)"
+    assert all(r["title"].startswith("Crime") for r in body["results"])
+    text = recommend("-m", "item_knn", "--import", str(export), picks=[])
+    assert "5 of 6 rows matched" in text.stdout and "A Film Nobody Made" in text.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("who,what\n1,2\n")
+    error = error_of(recommend("--import", str(bad), "--json", picks=[]))
+    assert error["code"] == "bad_import" and "bad.csv" in error["message"]
+    missing = error_of(recommend("--import", str(tmp_path / "nope.csv"), "--json", picks=[]))
+    assert missing["code"] == "not_found"
+
+
+def test_recommend_for_a_mood(home):
+    out = recommend("-m", "item_knn", "--mood", "a heartwarming 90s friendship", "-k", "4",
+                    "--json", picks=[])
+    assert out.exit_code == 0, out.output
+    body = json.loads(out.stdout)
+    assert body["mood"]["understood"] == ["1990-1999"]
+    assert all(1990 <= r["year"] <= 1999 and r["title"].startswith("Family")
+               for r in body["results"])
+
+
+def test_together_in_one_command(home):
+    out = cli("together", "Ana: Family Movie 1; Family Movie 2; Family Movie 3",
+              "Ben: Family Movie 4; Family Movie 5; Family Movie 6",
+              "Cara: Crime Movie 1; Crime Movie 2; Crime Movie 3", "--data", "ml-latest-small",
+              "-m", "item_knn", "-k", "5", "--json")
+    assert out.exit_code == 0, out.output
+    body = json.loads(out.stdout)
+    assert [m["name"] for m in body["members"]] == ["Ana", "Ben", "Cara"]
+    assert len(body["results"]) == 5 and body["strategy"] == "fair"
+    assert all(set(r["satisfaction"]) == {"Ana", "Ben", "Cara"} for r in body["results"])
+    table = cli("together", "Ana: Family Movie 1; Family Movie 2; Family Movie 3",
+                "Ben: Crime Movie 1; Crime Movie 2; Crime Movie 3", "--data", "ml-latest-small",
+                "-m", "item_knn", "-s", "least_misery")
+    assert table.exit_code == 0 and "least_misery" in table.stdout and "Ana" in table.stdout
+    error = error_of(cli("together", "Ana: Family Movie 1; Family Movie 2; Family Movie 3",
+                         "--data", "ml-latest-small", "--json"))
+    assert error["code"] == "bad_group" and "not 1" in error["message"]
+    error = error_of(cli("together", "Ana: Family Movie 1; Family Movie 2; Family Movie 3",
+                         "Ben: Crime Movie 1; Crime Movie 2; Crime Movie 3", "-s", "loud",
+                         "--data", "ml-latest-small", "--json"))
+    assert error["code"] == "bad_group" and "'loud'" in error["message"]

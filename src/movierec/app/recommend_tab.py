@@ -53,12 +53,13 @@ def recommend_tab(service: AppService) -> Page:
             with gr.Column(scale=3, min_width=300, elem_classes="mr-results-col"):
                 shown, selected = gr.State([]), gr.State(None)
                 results = _results_column()
-    outputs = [results["gallery"], results["table"], results["message"], shown, selected,
-               results["detail"]]
-    page = Page(picks, thumbs, session, shown, selected, controls, outputs, side["view"],
-                side["msg"])
-    _wire_picks(service, page, side)
-    _wire_results(service, page, results, go)
+        outputs = [results["gallery"], results["table"], results["message"], shown, selected,
+                   results["detail"]]
+        page = Page(picks, thumbs, session, shown, selected, controls, outputs, side["view"],
+                    side["msg"])
+        # inside the tab: a component made directly in gr.Tabs (a State too) becomes a tab
+        _wire_picks(service, page, side)
+        _wire_results(service, page, results, go)
     return page
 
 

@@ -18,7 +18,8 @@ plain CSV                    ``title[,year][,rating]``, with or without a header
 
 UTF-8 (with or without BOM) and Latin-1/Windows-1252 files are read. `match_history`
 then finds each row's movie -- by IMDb, TMDb or MovieLens id first, then by exact title and
-year through the `TitleIndex`, then by the typo-tolerant search for what is left -- and
+year through the `TitleIndex`, then within a typo among that year's titles, then by the
+typo-tolerant search for what is left -- and
 reports every row: matched, ambiguous (with the choice made) or unmatched (with the
 reason). Ratings become ratings on the 5-star scale (low ones push recommendations away);
 every movie in the history, rated or not, is excluded from the answer.
@@ -39,7 +40,8 @@ from movierec.service.errors import ServiceError, neutral
 
 MAX_BYTES = 50 * 1024 * 1024        # an export larger than this is not a history
 MAX_ROWS = 100_000
-FUZZY_LIMIT = 300                   # rows left for the slow typo-tolerant search
+FUZZY_LIMIT = 100                   # rows left for the slow typo-tolerant search
+TIE = 0.03                          # a typo match this much better than the next one wins
 LETTERBOXD_FILES = ("ratings.csv", "diary.csv", "watched.csv")
 MOVIE_TYPES = {"movie", "feature film", "tv movie", "tvmovie", "video", "film", "documentary",
                "short", "short film", ""}
@@ -85,6 +87,7 @@ class ImportedHistory:
     unmatched: list[dict] = field(default_factory=list)
     matched: int = 0
     seconds: float = 0.0
+    lines: dict[int, int] = field(default_factory=dict)             # row's line -> movie
 
     def to_json(self) -> dict:
         return {"format": self.format, "rows": self.rows, "matched": self.matched,
@@ -298,7 +301,16 @@ def match_history(history: History, catalog: Catalog, index) -> ImportedHistory:
                 _take(out, row, exact[0], [catalog.label(i) for i in exact[1:4]], catalog)
             else:
                 left.append(row)
-    for n, row in enumerate(left):
+    rest: list[HistoryRow] = []
+    for row in left:      # a typo in a title of a known year: that year's titles only
+        near = index.close(row.title, row.year) if row.year else []
+        if len(near) == 1 or (len(near) > 1 and near[0][1] - near[1][1] >= TIE):
+            _take(out, row, near[0][0])
+        elif near:
+            _take(out, row, near[0][0], [catalog.label(m) for m, _ in near[1:4]], catalog)
+        else:
+            rest.append(row)
+    for n, row in enumerate(rest):
         if n >= FUZZY_LIMIT:
             out.unmatched.append(_miss(row, f"no exact title match (typo-tolerant search is "
                                             f"kept for the first {FUZZY_LIMIT} such rows)"))
@@ -332,6 +344,7 @@ def _take(out: ImportedHistory, row: HistoryRow, movie: int, others: list[str] |
           catalog: Catalog | None = None) -> None:
     out.matched += 1
     out.seen.append(int(movie))
+    out.lines[row.line] = int(movie)
     if row.rating is not None:
         out.rated.append((int(movie), float(row.rating)))
     if others:
