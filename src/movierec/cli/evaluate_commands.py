@@ -16,8 +16,9 @@ from movierec.cli import render
 from movierec.cli.main import DataDirOpt, DataOpt, JsonOpt, app, fail, open_dataset
 
 PROTOCOL_HELP = ("ratings (RMSE/MAE; ML-100k u1..u5, else k-fold), heldout-users (new people "
-                 "folded in from their picks), per-user (random 20% of each person held out) or "
-                 "temporal (each person's last 20%).")
+                 "folded in from their picks), per-user (random 20% of each person held out), "
+                 "temporal (each person's last 20%), groups (watch together: groups of "
+                 "held-out people) or mood (queries in words built from the catalog).")
 
 
 @contextmanager
@@ -143,10 +144,15 @@ def evaluate(
 ):
     """Evaluate recommenders honestly: same splits, same recommend() as the app, CIs, peers."""
     from movierec.evaluation.runner import PROTOCOLS, protocol_tag, run_evaluation
+    from movierec.evaluation.studies import STUDIES
     from movierec.paths import evaluations_dir
 
-    if protocol not in PROTOCOLS:
-        fail(f"unknown protocol {protocol!r}; choose one of: {', '.join(PROTOCOLS)}", as_json)
+    if protocol not in PROTOCOLS + STUDIES:
+        fail(f"unknown protocol {protocol!r}; choose one of: "
+             f"{', '.join(PROTOCOLS + STUDIES)}", as_json)
+    if protocol in STUDIES:
+        _study(protocol, data, data_dir, models, seed, out, as_json)
+        return
     for name, value in (("-k", k), ("--picks", picks), ("--max-users", max_users)):
         if value is not None and value < 1:
             fail(f"{name} must be at least 1, not {value}", as_json)
@@ -177,3 +183,50 @@ def evaluate(
         render.err.print(f"[yellow]note:[/] {note}", highlight=False)
     render.console.print(f"[dim]{result.meta['seconds']:.0f} s; results in {folder}[/]",
                          highlight=False)
+
+
+def _study(study: str, data: str, data_dir, models: str, seed: int, out, as_json: bool) -> None:
+    """``--protocol groups`` or ``mood``: run the study, save it, print its table."""
+    from movierec.evaluation.studies import folder, run_study, write_study
+    from movierec.service.errors import ServiceError
+
+    method = None if models in ("all", "", None) else models.split(",")[0]
+    dataset = open_dataset(data, data_dir, quiet=as_json)
+    try:
+        with _progress(not as_json) as say:
+            result = run_study(study, dataset, method, seed,
+                               lambda m: say(m, 0.5) if say else None)
+    except (KeyError, ValueError, ServiceError) as exc:
+        fail(str(exc.args[0]) if exc.args else str(exc), as_json)
+    target = out or folder(study, dataset.name)
+    write_study(result, target)
+    if as_json:
+        render.print_json({**result, "folder": str(target)})
+        return
+    render.console.print(study_table(study, result))
+    render.console.print(f"[dim]{result['seconds']:.0f} s; results in {target}[/]",
+                         highlight=False)
+
+
+def study_table(study: str, result: dict) -> Table:
+    if study == "groups":
+        table = Table(title=f"{result['dataset']}: groups of held-out people, {result['method']},"
+                      f" per-member NDCG@{result['k']} ({result['people']} people)")
+        for col in ("groups", "size", "strategy", "mean", "worst member", "mean vs average",
+                    "worst vs average (p)", "alone"):
+            table.add_column(col, justify="left" if col in ("groups", "strategy") else "right")
+        for r in result["rows"]:
+            table.add_row(r["kind"], str(r["size"]), r["strategy"], f"{r['ndcg_mean']:.3f}",
+                          f"{r['ndcg_min']:.3f}", f"{r['mean_vs_average']:+.3f}",
+                          f"{r['min_vs_average']:+.3f} ({r['min_p']:.2g})",
+                          f"{r['alone_mean']:.3f}")
+        return table
+    table = Table(title=f"{result['dataset']}: moods in words, {result['queries']} test queries "
+                  f"(share of meaning {result['share_chosen']} chosen on validation)")
+    for col in ("queries", "way", "n", "hit@10", "ndcg@10", "vs words (p)"):
+        table.add_column(col, justify="left" if col in ("queries", "way") else "right")
+    for r in result["rows"]:
+        versus = (f"{r['vs_baseline']:+.3f} ({r['p_value']:.2g})" if "vs_baseline" in r else "")
+        table.add_row(r["queries"], r["way"], str(r["n"]), f"{r['hit@10']:.3f}",
+                      _cell(r, "ndcg@10"), versus)
+    return table

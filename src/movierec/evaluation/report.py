@@ -17,6 +17,8 @@ from typing import Callable
 from movierec.evaluation import figures
 from movierec.evaluation import report_text as text
 from movierec.evaluation.results import EvaluationResult
+from movierec.evaluation.studies import STANDARD_STUDIES, load_study
+from movierec.evaluation.studies import command as study_command
 from movierec.evaluation.suite import STANDARD_RUNS, check_targets, find_result
 from movierec.models.registry import DESCRIPTIONS, NEURAL, available, model_class
 
@@ -34,6 +36,7 @@ class ReportInputs:
     results: dict = field(default_factory=dict)               # RunSpec -> EvaluationResult | None
     models: dict = field(default_factory=dict)                # (dataset, method) -> fitted model
     examples: dict = field(default_factory=dict)              # dataset -> (picks, records)
+    studies: dict = field(default_factory=dict)               # (study, dataset) -> result | None
 
 
 def _fmt(value, digits: int = 4) -> str:
@@ -67,6 +70,7 @@ def gather(datasets=("the-movies-dataset", "ml-100k"), runs=STANDARD_RUNS,
         say(f"loading {name}")
         inputs.datasets[name] = load_dataset(name)
     inputs.results = {spec: find_result(spec, root) for spec in runs}
+    inputs.studies = {key: load_study(*key, root) for key in STANDARD_STUDIES}
     for name, ds in inputs.datasets.items():
         for method in ("hybrid", "cluster"):
             say(f"loading or training {method} on {name}")
@@ -257,6 +261,60 @@ def _neural_section(inputs: ReportInputs, figs: Path) -> list[str]:
     return out
 
 
+def _missing(study: str, dataset: str) -> list[str]:
+    return [f"_Not run yet: `{study_command(study, dataset)}`._", ""]
+
+
+def _groups_section(inputs: ReportInputs) -> list[str]:
+    out = ["## 9. Watch together", "", text.GROUPS, ""]
+    for (study, dataset), result in inputs.studies.items():
+        if study != "groups":
+            continue
+        out += [f"### {dataset}", ""]
+        if result is None:
+            out += _missing(study, dataset)
+            continue
+        out += [f"{result['method']}, {result['people']} held-out people ({result['split']}), "
+                f"{result['rows'][0]['groups']} groups per kind and size, per-member "
+                f"NDCG@{result['k']}; 95% bootstrap intervals over groups; paired t-tests "
+                "against plain averaging on the same groups. `alone`: each member's NDCG for "
+                "their own individual list (the ceiling).", ""]
+        rows = [[r["kind"], r["size"], r["strategy"],
+                 f"{r['ndcg_mean']:.3f} [{r['ndcg_mean_low']:.3f}, {r['ndcg_mean_high']:.3f}]",
+                 f"{r['ndcg_min']:.3f} [{r['ndcg_min_low']:.3f}, {r['ndcg_min_high']:.3f}]",
+                 f"{r['mean_vs_average']:+.3f} (p={r['mean_p']:.2g})",
+                 f"{r['min_vs_average']:+.3f} (p={r['min_p']:.2g})", f"{r['alone_mean']:.3f}"]
+                for r in result["rows"]]
+        out += [_table(["groups", "size", "strategy", "mean NDCG@10", "worst member's NDCG@10",
+                        "mean vs average", "worst vs average", "alone"], rows), ""]
+    return out
+
+
+def _mood_section(inputs: ReportInputs) -> list[str]:
+    out = ["## 10. A mood in words", "", text.MOOD, ""]
+    for (study, dataset), result in inputs.studies.items():
+        if study != "mood":
+            continue
+        out += [f"### {dataset}", ""]
+        if result is None:
+            out += _missing(study, dataset)
+            continue
+        curve = ", ".join(f"{share:g}: {value:.3f}" for share, value in
+                          sorted((float(k), v) for k, v in result["share_curve"].items()))
+        out += [f"Share of meaning chosen on {result['validation_queries']} validation keyword "
+                f"queries (NDCG@10 by share: {curve}): **{result['share_chosen']:g}** (the app "
+                f"uses {result['share_in_app']:g}). Test: {result['queries']} other queries, "
+                "95% bootstrap intervals over queries, paired t-test against `words` (TF-IDF).",
+                ""]
+        rows = [[r["queries"], r["way"], r["n"],
+                 f"{r['hit@10']:.3f} [{r['hit@10_low']:.3f}, {r['hit@10_high']:.3f}]",
+                 f"{r['ndcg@10']:.3f} [{r['ndcg@10_low']:.3f}, {r['ndcg@10_high']:.3f}]",
+                 f"{r['vs_baseline']:+.3f} (p={r['p_value']:.2g})" if "vs_baseline" in r else ""]
+                for r in result["rows"]]
+        out += [_table(["queries", "way", "n", "hit@10", "NDCG@10", "vs words"], rows), ""]
+    return out
+
+
 def build_report(inputs: ReportInputs, out: Path) -> Path:
     """Write ``out``/REPORT.md and ``out``/figures/*.png from ``inputs``."""
     figs = out / "figures"
@@ -279,9 +337,11 @@ def build_report(inputs: ReportInputs, out: Path) -> Path:
     if shot.is_file():
         parts += ["![The app](figures/app.png)", ""]
     parts += ["## 7. Deployment", "", text.DEPLOY, "", "## 8. Beyond the basics", "", text.EXTRAS, ""]
+    parts += _groups_section(inputs) + _mood_section(inputs)
     parts += ["## Reproduce", "", "```bash", "movierec report --run    # runs (or reuses) the "
               "evaluations below, then writes this file"]
-    parts += [spec.command() for spec in inputs.results] + ["```", ""]
+    parts += [spec.command() for spec in inputs.results]
+    parts += [study_command(*key) for key in inputs.studies] + ["```", ""]
     path = out / "REPORT.md"
     path.write_text("\n".join(parts))
     return path

@@ -196,3 +196,35 @@ EXTRAS = """\
 - Bootstrap confidence intervals and paired tests in every table; peers (Surprise,
   implicit) on the very same splits.
 - A latency benchmark over 1,000 random profiles for every method, on the whole catalog."""
+
+
+GROUPS = """\
+`movierec together "Ana: ..." "Ben: ..." "Cara: ..."` (and the app's *Watch together* tab)
+gives one list for 2-8 people. Each member's scores from the chosen method become
+*satisfactions* -- percentiles among the union of every member's 100 best movies -- and
+three strategies combine them: **average** (highest mean), **least misery** (highest
+minimum), and **fair** (the default: only movies every member likes at least as much as
+their own median, chosen one at a time favouring whoever the list has served least, then
+filled by least misery). Each movie says whose taste it serves (80% or more) and shows every
+member's satisfaction.
+
+Evaluated on synthetic groups of held-out people (3 picks each; their other liked movies
+are the truth): random groups, and similar-taste groups (a random person and the people
+whose predicted scores are most alike -- from their picks, never their truth), of 2, 4 and
+6. Each strategy's list of 10 is judged by every member's NDCG@10 against their own truth:
+the group's mean and its worst member's."""
+
+MOOD = """\
+`movierec recommend --mood "slow-burn 70s paranoia thriller"` (with or without picks; the
+app's mood box; `/mood_api`) reads the constraints the catalog can check -- decades, year
+bounds, genres by name or common word (all of them), original language, length -- and
+ranks what passes by how well the text fits each movie: a blend of meaning (MiniLM
+embeddings of the movie's title, genres, overview, keywords and director, compared by
+cosine) and words (TF-IDF over genres, keywords, overview and tagline), half and half with
+the person's taste when there are picks. The explanation quotes the matching keywords or
+words of the tagline or overview, and what was read from the text.
+
+Evaluated on queries built from the catalog: a TMDb keyword carried by 10-300 movies
+(relevant: the movies carrying it) and a genre with a decade (relevant: that genre's movies
+of that decade). The keywords and pairs are split in halves: validation queries chose the
+blend, test queries are reported."""

@@ -94,7 +94,22 @@ def run_suite(runs=STANDARD_RUNS, root: Path | None = None, rerun: bool = False,
                                 picks=spec.picks, fold_in=spec.fold_in, max_users=max_users)
         result.write((root or evaluations_dir()) / spec.folder_name)
         out[spec] = result
+    _run_studies(root, rerun, say)
     return out
+
+
+def _run_studies(root: Path | None, rerun: bool, say: Callable[[str], None]) -> None:
+    """The groups and mood studies of the report (`studies.STANDARD_STUDIES`)."""
+    from movierec.data import load_dataset
+    from movierec.evaluation.studies import (STANDARD_STUDIES, command, folder, load_study,
+                                             run_study, write_study)
+
+    for study, name in STANDARD_STUDIES:
+        if not rerun and load_study(study, name, root) is not None:
+            say(f"reusing the {study} study of {name}")
+            continue
+        say(f"running {command(study, name)}")
+        write_study(run_study(study, load_dataset(name), say=say), folder(study, name, root))
 
 
 # --- targets ---------------------------------------------------------------------------------

@@ -25,6 +25,20 @@ from movierec.data.catalog import Catalog
 from movierec.models.content import NOISE_KEYWORDS, word_tokens
 
 SNIPPET_WORDS = 5        # words of context either side of a match in an overview or tagline
+# Share of meaning (MiniLM) in the blend with words (TF-IDF), chosen on validation queries
+# (`movierec evaluate --protocol mood` prints the curve; the report shows it).
+MEANING_SHARE = 0.25
+
+
+def zscores(scores: np.ndarray) -> np.ndarray:
+    """Scores as z-scores over the movies that have one; the rest get the lowest minus 1."""
+    s = np.asarray(scores, dtype=np.float64)
+    ok = np.isfinite(s)
+    if not ok.any():
+        return np.zeros(len(s), dtype=np.float32)
+    mean, std = s[ok].mean(), s[ok].std()
+    z = (s - mean) / (std if std > 0 else 1.0)
+    return np.where(ok, z, z[ok].min() - 1.0).astype(np.float32)
 
 
 def _stem(word: str) -> str:
@@ -112,3 +126,28 @@ def _snippet(text: str, wanted: set[str]) -> str:
             lo, hi = max(0, i - SNIPPET_WORDS), i + SNIPPET_WORDS + 1
             return " ".join(words[lo:hi]).strip(" ,.;:")
     return ""
+
+
+@dataclass
+class BlendedMood:
+    """Meaning and words together: ``share`` x z(meaning) + (1 - share) x z(words). Words
+    catch a mood that names what it wants ("heist"); meaning catches one that describes it
+    ("a robbery that goes wrong"). Evidence is quoted from the words."""
+
+    meaning: MoodIndex
+    words: MoodIndex
+    share: float = MEANING_SHARE
+    kind: str = "meaning + words"
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.words.catalog
+
+    def similarity(self, text: str) -> np.ndarray:
+        blend = (self.share * zscores(self.meaning.similarity(text))
+                 + (1 - self.share) * zscores(self.words.similarity(text)))
+        blend[~(self.meaning.valid | self.words.valid)] = np.nan
+        return blend.astype(np.float32)
+
+    def evidence(self, text: str, movie: int) -> str:
+        return self.words.evidence(text, movie)

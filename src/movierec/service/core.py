@@ -25,6 +25,7 @@ import numpy as np
 from movierec.data.dataset import Dataset
 from movierec.models.base import Recommender
 from movierec.models.filters import Filter, top_k
+from movierec.models.mood import zscores
 from movierec.models.profile import MIN_PICKS, Profile
 from movierec.service.answer import Answer, movie_results
 from movierec.service.errors import ServiceError
@@ -43,18 +44,6 @@ Say = Callable[[str], None]
 Thumb = tuple[int, bool]           # (movie index, liked)
 CACHE_SIZE = 4096                  # title searches and answers remembered (LRU)
 MOOD_WEIGHT = 0.5                  # a mood's share of the score when there are picks too
-
-
-def _z(scores: np.ndarray) -> np.ndarray:
-    """Scores as z-scores over the movies that have one; the rest get the lowest."""
-    s = np.asarray(scores, dtype=np.float64)
-    ok = np.isfinite(s)
-    if not ok.any():
-        return np.zeros(len(s), dtype=np.float32)
-    mean, std = s[ok].mean(), s[ok].std()
-    z = (s - mean) / (std if std > 0 else 1.0)
-    low = z[ok].min() - 1.0
-    return np.where(ok, z, low).astype(np.float32)
 
 
 def _unique(specs: list) -> list:
@@ -367,16 +356,20 @@ class Service:
     # --- a mood ------------------------------------------------------------------------------
     def mood_index(self, progress: Say | None = None):
         """How movies are compared with a mood: by meaning (MiniLM embeddings, the
-        embeddings method's cached vectors) when installed, else by words (TF-IDF)."""
+        embeddings method's cached vectors) blended with words (TF-IDF) when the embeddings
+        are installed, else by words alone."""
         if self._mood is None:
             with self._lock("mood"):
                 if self._mood is None:
-                    from movierec.models.mood import MoodIndex
+                    from movierec.models.mood import BlendedMood, MoodIndex
 
+                    words = MoodIndex.by_words(self.catalog)
                     try:
-                        self._mood = MoodIndex.by_meaning(self.model("embeddings", progress))
-                    except ServiceError:       # no sentence-transformers here
-                        self._mood = MoodIndex.by_words(self.catalog)
+                        meaning = MoodIndex.by_meaning(self.model("embeddings", progress))
+                    except ServiceError:       # no sentence-transformers here: words alone
+                        self._mood = words
+                    else:
+                        self._mood = BlendedMood(meaning, words)
         return self._mood
 
     def _mood_list(self, wish, model, profile: Profile, flt: Filter, k: int,
@@ -385,11 +378,11 @@ class Service:
         the model's scores when there are picks; reasons quote what matched."""
         index = self.mood_index(progress)
         fit = index.similarity(wish.text)
-        scores = _z(fit)
+        scores = zscores(fit)
         taste = None
         if model is not None:
             taste = np.asarray(model.score(profile), dtype=np.float32)
-            scores = MOOD_WEIGHT * scores + (1 - MOOD_WEIGHT) * _z(taste)
+            scores = MOOD_WEIGHT * scores + (1 - MOOD_WEIGHT) * zscores(taste)
         allowed = flt.mask(self.catalog, profile.items)
         items = top_k(scores, k, allowed)
         taste_reasons = (model.explain(profile, items, taste) if taste is not None and len(items)
@@ -398,7 +391,7 @@ class Service:
         for item, why in zip(items, taste_reasons):
             quoted = index.evidence(wish.free, int(item)) if wish.free else ""
             fit_text = (f"Fits '{wish.text[:60]}'" + (f": {quoted}" if quoted else
-                                                      f" (closeness {fit[item]:.2f})"))
+                                                      " (close in meaning)"))
             if wish.understood:
                 fit_text += " · " + ", ".join(wish.understood)
             reasons.append(fit_text + (f". {why}" if why else ""))
