@@ -287,7 +287,24 @@ def _groups_section(inputs: ReportInputs) -> list[str]:
                 for r in result["rows"]]
         out += [_table(["groups", "size", "strategy", "mean NDCG@10", "worst member's NDCG@10",
                         "mean vs average", "worst vs average", "alone"], rows), ""]
+        out += [_groups_verdict(result["rows"]), ""]
     return out
+
+
+def _groups_verdict(rows: list[dict]) -> str:
+    """Which strategy served the worst member best, cell by cell, in words (from the table)."""
+    cells: dict[tuple, list[dict]] = {}
+    for r in rows:
+        cells.setdefault((r["kind"], r["size"]), []).append(r)
+    wins = {r["strategy"]: 0 for r in rows}
+    for group in cells.values():
+        wins[max(group, key=lambda r: r["ndcg_min"])["strategy"]] += 1
+    better = [f"{r['kind']} {r['size']} ({r['strategy']})" for r in rows
+              if r["strategy"] != "average" and r["min_vs_average"] > 0 and r["min_p"] < 0.05]
+    return (f"Highest worst-member NDCG@10, of {len(cells)} kinds and sizes: "
+            + ", ".join(f"{s} in {n}" for s, n in wins.items())
+            + ". Significantly above plain averaging for the worst member (p < 0.05): "
+            + (", ".join(better) if better else "none") + ".")
 
 
 def _mood_section(inputs: ReportInputs) -> list[str]:
