@@ -7,7 +7,6 @@ the catalog's years), computed once.
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -46,13 +45,9 @@ class AppService(Service):
     def genres(self) -> list[str]:
         return list(self.catalog.genre_vocabulary)
 
-    @cached_property
-    def _languages(self) -> list[tuple[str, int]]:
-        return languages(self.catalog)
-
     def languages(self, top: int = 25) -> list[tuple[str, int]]:
         """Most common original languages with their movie counts."""
-        return self._languages[:top]
+        return languages(self.catalog, top)
 
     def year_span(self) -> tuple[int, int]:
         years = self.catalog.year_array

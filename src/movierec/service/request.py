@@ -126,11 +126,15 @@ def check_genres(wanted: Iterable[object], unwanted: Iterable[object],
 
 
 def languages(catalog: Catalog, top: int | None = None) -> list[tuple[str, int]]:
-    """The catalog's original languages with their movie counts, most common first."""
-    langs = [x for x in catalog.language_array.tolist() if isinstance(x, str) and x]
-    values, counts = np.unique(np.asarray(langs, dtype=object), return_counts=True)
-    order = np.argsort(-counts, kind="stable")[:top]
-    return [(str(values[i]), int(counts[i])) for i in order]
+    """The catalog's original languages with their movie counts, most common first
+    (counted once per catalog: requests that name a language check it against this)."""
+    cache = catalog._value_lists
+    if "languages" not in cache:
+        langs = [x for x in catalog.language_array.tolist() if isinstance(x, str) and x]
+        values, counts = np.unique(np.asarray(langs, dtype=object), return_counts=True)
+        order = np.argsort(-counts, kind="stable")
+        cache["languages"] = [(str(values[i]), int(counts[i])) for i in order]
+    return cache["languages"][:top]
 
 
 def check_language(value: object, catalog: Catalog) -> str | None:
