@@ -45,18 +45,24 @@ def writer(db: str, worker: int, rows: int, ack_dir: str | None, start, latencie
         latencies.extend(times)
 
 
+def start_writers(db: str, writers: int, rows: int, ack_dir: str | None, latencies=None):
+    """``writers`` writer processes, returned once every one is ready to write."""
+    ctx = mp.get_context("spawn")
+    start = ctx.Barrier(writers + 1)
+    procs = [ctx.Process(target=writer, args=(db, w, rows, ack_dir, start, latencies))
+             for w in range(writers)]
+    for p in procs:
+        p.start()
+    start.wait()
+    return procs
+
+
 def load(writers: int, rows: int) -> None:
     with tempfile.TemporaryDirectory(prefix="movierec-bench-fb-") as tmp:
         db = str(Path(tmp) / "feedback.sqlite")
-        ctx = mp.get_context("spawn")
-        with ctx.Manager() as manager:
+        with mp.get_context("spawn").Manager() as manager:
             latencies = manager.list()
-            start = ctx.Barrier(writers + 1)
-            procs = [ctx.Process(target=writer, args=(db, w, rows, None, start, latencies))
-                     for w in range(writers)]
-            for p in procs:
-                p.start()
-            start.wait()
+            procs = start_writers(db, writers, rows, None, latencies)
             t0 = time.perf_counter()
             for p in procs:
                 p.join()
@@ -74,13 +80,7 @@ def killed(writers: int, rows: int, seed: int) -> tuple[int, int]:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="movierec-bench-kill-") as tmp:
         db = str(Path(tmp) / "feedback.sqlite")
-        ctx = mp.get_context("spawn")
-        start = ctx.Barrier(writers + 1)
-        procs = [ctx.Process(target=writer, args=(db, w, rows, tmp, start, None))
-                 for w in range(writers)]
-        for p in procs:
-            p.start()
-        start.wait()
+        procs = start_writers(db, writers, rows, tmp)
         time.sleep(rng.uniform(0.05, 0.6))
         for p in procs:
             if p.is_alive():

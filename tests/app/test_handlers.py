@@ -426,3 +426,9 @@ def test_service_loads_each_model_once(app_dataset):
     assert "warm" in timings and service.index is service.index
     assert service.search("Family Movie 1") is service.search("Family Movie 1")
     assert service.genres() and service.languages()[0][0] in ("en", "fr")
+
+
+def test_a_group_member_given_as_a_path_is_named_not_dropped(service):
+    results = handlers.together(service, "Ana: Family Movie 1; Family Movie 2; Family Movie 3\n"
+                                "Ben: @/etc/passwd", Settings(method="item_knn", k=4))
+    assert not results.ok and "Ben" in results.message and "path" in results.message

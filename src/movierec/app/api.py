@@ -147,18 +147,9 @@ def import_api(service: AppService, history: object, picks: str = "", method: st
 def together_api(service: AppService, members: str, method: str = "", k: int = 10,
                  strategy: str = "fair") -> dict:
     """One list for a group: ``members`` one per line, ``Name: title; title; title``."""
-    from movierec.service.api import member_of
+    from movierec.service.api import members_from_text
 
-    if not isinstance(members, str) or not members.strip():
-        raise ServiceError("bad_argument", "members is missing: one person per line, like "
-                           "'Ana: Toy Story; Up; Finding Nemo'")
-    lines = [line for line in members.splitlines() if line.strip()]
-    group = []
-    for i, line in enumerate(lines):
-        if "@" in line.partition(":")[2][:3]:
-            raise ServiceError("bad_group", "an imported history is not read from a path over "
-                               "HTTP: use import_api, or list the member's titles")
-        group.append(member_of(service, line, i + 1))
+    group = members_from_text(service, members)
     if not isinstance(strategy, str):
         raise ServiceError("bad_argument", "strategy must be text")
     return service.together(group, _settings(service, method, k), strategy).to_json()

@@ -388,14 +388,12 @@ def history_of(state: dict | None):
 def together(service: AppService, members: object, settings: Settings | None,
              strategy: str = "fair", progress: Say | None = None) -> Results:
     """One list for the group typed one person per line ('Ana: Toy Story; Up; Finding Nemo')."""
-    from movierec.service.api import member_of
+    from movierec.service.api import members_from_text
 
-    lines = [line for line in str(members or "").splitlines() if line.strip()]
     settings = settings or Settings(method=service.default_method, k=DEFAULT_K)
     try:
-        group = [member_of(service, line, i + 1) for i, line in enumerate(lines)
-                 if not line.partition(":")[2].strip().startswith("@")]
-        answer = service.together(group, settings, strategy, progress)
+        answer = service.together(members_from_text(service, members), settings, strategy,
+                                  progress)
     except ServiceError as exc:
         return _error(exc)
     names = ", ".join(m["name"] for m in answer.members)

@@ -261,34 +261,38 @@ def _neural_section(inputs: ReportInputs, figs: Path) -> list[str]:
     return out
 
 
-def _missing(study: str, dataset: str) -> list[str]:
-    return [f"_Not run yet: `{study_command(study, dataset)}`._", ""]
+def _study_section(inputs: ReportInputs, study: str, heading: str, intro: str,
+                   render: Callable[[dict], list[str]]) -> list[str]:
+    """A section with one sub-section per dataset the study ran on (or the command to run)."""
+    out = [heading, "", intro, ""]
+    for (kind, dataset), result in inputs.studies.items():
+        if kind != study:
+            continue
+        out += [f"### {dataset}", ""]
+        out += (render(result) if result is not None else
+                [f"_Not run yet: `{study_command(study, dataset)}`._", ""])
+    return out
 
 
 def _groups_section(inputs: ReportInputs) -> list[str]:
-    out = ["## 9. Watch together", "", text.GROUPS, ""]
-    for (study, dataset), result in inputs.studies.items():
-        if study != "groups":
-            continue
-        out += [f"### {dataset}", ""]
-        if result is None:
-            out += _missing(study, dataset)
-            continue
-        out += [f"{result['method']}, {result['people']} held-out people ({result['split']}), "
-                f"{result['rows'][0]['groups']} groups per kind and size, per-member "
-                f"NDCG@{result['k']}; 95% bootstrap intervals over groups; paired t-tests "
-                "against plain averaging on the same groups. `alone`: each member's NDCG for "
-                "their own individual list (the ceiling).", ""]
-        rows = [[r["kind"], r["size"], r["strategy"],
-                 f"{r['ndcg_mean']:.3f} [{r['ndcg_mean_low']:.3f}, {r['ndcg_mean_high']:.3f}]",
-                 f"{r['ndcg_min']:.3f} [{r['ndcg_min_low']:.3f}, {r['ndcg_min_high']:.3f}]",
-                 f"{r['mean_vs_average']:+.3f} (p={r['mean_p']:.2g})",
-                 f"{r['min_vs_average']:+.3f} (p={r['min_p']:.2g})", f"{r['alone_mean']:.3f}"]
-                for r in result["rows"]]
-        out += [_table(["groups", "size", "strategy", "mean NDCG@10", "worst member's NDCG@10",
-                        "mean vs average", "worst vs average", "alone"], rows), ""]
-        out += [_groups_verdict(result["rows"]), ""]
-    return out
+    return _study_section(inputs, "groups", "## 9. Watch together", text.GROUPS, _groups_table)
+
+
+def _groups_table(result: dict) -> list[str]:
+    intro = (f"{result['method']}, {result['people']} held-out people ({result['split']}), "
+             f"{result['rows'][0]['groups']} groups per kind and size, per-member "
+             f"NDCG@{result['k']}; 95% bootstrap intervals over groups; paired t-tests "
+             "against plain averaging on the same groups. `alone`: each member's NDCG for "
+             "their own individual list (the ceiling).")
+    rows = [[r["kind"], r["size"], r["strategy"],
+             f"{r['ndcg_mean']:.3f} [{r['ndcg_mean_low']:.3f}, {r['ndcg_mean_high']:.3f}]",
+             f"{r['ndcg_min']:.3f} [{r['ndcg_min_low']:.3f}, {r['ndcg_min_high']:.3f}]",
+             f"{r['mean_vs_average']:+.3f} (p={r['mean_p']:.2g})",
+             f"{r['min_vs_average']:+.3f} (p={r['min_p']:.2g})", f"{r['alone_mean']:.3f}"]
+            for r in result["rows"]]
+    table = _table(["groups", "size", "strategy", "mean NDCG@10", "worst member's NDCG@10",
+                    "mean vs average", "worst vs average", "alone"], rows)
+    return [intro, "", table, "", _groups_verdict(result["rows"]), ""]
 
 
 def _groups_verdict(rows: list[dict]) -> str:
@@ -308,28 +312,22 @@ def _groups_verdict(rows: list[dict]) -> str:
 
 
 def _mood_section(inputs: ReportInputs) -> list[str]:
-    out = ["## 10. A mood in words", "", text.MOOD, ""]
-    for (study, dataset), result in inputs.studies.items():
-        if study != "mood":
-            continue
-        out += [f"### {dataset}", ""]
-        if result is None:
-            out += _missing(study, dataset)
-            continue
-        curve = ", ".join(f"{share:g}: {value:.3f}" for share, value in
-                          sorted((float(k), v) for k, v in result["share_curve"].items()))
-        out += [f"Share of meaning chosen on {result['validation_queries']} validation keyword "
-                f"queries (NDCG@10 by share: {curve}): **{result['share_chosen']:g}** (the app "
-                f"uses {result['share_in_app']:g}). Test: {result['queries']} other queries, "
-                "95% bootstrap intervals over queries, paired t-test against `words` (TF-IDF).",
-                ""]
-        rows = [[r["queries"], r["way"], r["n"],
-                 f"{r['hit@10']:.3f} [{r['hit@10_low']:.3f}, {r['hit@10_high']:.3f}]",
-                 f"{r['ndcg@10']:.3f} [{r['ndcg@10_low']:.3f}, {r['ndcg@10_high']:.3f}]",
-                 f"{r['vs_baseline']:+.3f} (p={r['p_value']:.2g})" if "vs_baseline" in r else ""]
-                for r in result["rows"]]
-        out += [_table(["queries", "way", "n", "hit@10", "NDCG@10", "vs words"], rows), ""]
-    return out
+    return _study_section(inputs, "mood", "## 10. A mood in words", text.MOOD, _mood_table)
+
+
+def _mood_table(result: dict) -> list[str]:
+    curve = ", ".join(f"{share:g}: {value:.3f}" for share, value in
+                      sorted((float(k), v) for k, v in result["share_curve"].items()))
+    intro = (f"Share of meaning chosen on {result['validation_queries']} validation keyword "
+             f"queries (NDCG@10 by share: {curve}): **{result['share_chosen']:g}** (the app "
+             f"uses {result['share_in_app']:g}). Test: {result['queries']} other queries, "
+             "95% bootstrap intervals over queries, paired t-test against `words` (TF-IDF).")
+    rows = [[r["queries"], r["way"], r["n"],
+             f"{r['hit@10']:.3f} [{r['hit@10_low']:.3f}, {r['hit@10_high']:.3f}]",
+             f"{r['ndcg@10']:.3f} [{r['ndcg@10_low']:.3f}, {r['ndcg@10_high']:.3f}]",
+             f"{r['vs_baseline']:+.3f} (p={r['p_value']:.2g})" if "vs_baseline" in r else ""]
+            for r in result["rows"]]
+    return [intro, "", _table(["queries", "way", "n", "hit@10", "NDCG@10", "vs words"], rows), ""]
 
 
 def build_report(inputs: ReportInputs, out: Path) -> Path:

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Sequence
 
 from movierec.service.answer import Answer
 from movierec.service.core import Service
+from movierec.service.errors import ServiceError, neutral
 from movierec.service.groups import DEFAULT_STRATEGY, GroupAnswer, Member, parse_member
 from movierec.service.history import match_history, read_history, read_history_file
 from movierec.service.methods import DEFAULT_METHOD
@@ -97,6 +98,23 @@ def together(members: Sequence[str | Member], *, strategy: str = DEFAULT_STRATEG
                          filters.get("exclude_genres", ()), filters.get("language"),
                          filters.get("min_votes", 0), filters.get("options"))
     return service.together(group, settings, strategy)
+
+
+def members_from_text(service: Service, text: object) -> list[Member]:
+    """A group typed one person per line (``Name: title; title; title``), as the HTTP API
+    and the app take it; a member given as ``@path`` is refused (a server reads no path a
+    request names: upload the export instead)."""
+    if not isinstance(text, str) or not text.strip():
+        raise ServiceError("bad_argument", "members is missing: one person per line, like "
+                           "'Ana: Toy Story; Up; Finding Nemo'")
+    group = []
+    for i, line in enumerate(line for line in text.splitlines() if line.strip()):
+        name, picks, path = parse_member(line, i + 1)
+        if path is not None:
+            raise ServiceError("bad_group", f"{neutral(name)}: a history is not read from a "
+                               "path here; list the member's titles instead")
+        group.append(Member(name, tuple(picks)))
+    return group
 
 
 def member_of(service: Service, text: str, position: int = 1) -> Member:

@@ -46,11 +46,6 @@ CACHE_SIZE = 4096                  # title searches and answers remembered (LRU)
 MOOD_WEIGHT = 0.5                  # a mood's share of the score when there are picks too
 
 
-def _unique(specs: list) -> list:
-    seen: set[int] = set()
-    return [s for s in specs if not (int(s.id_value) in seen or seen.add(int(s.id_value)))]
-
-
 class _LRU:
     """A small thread-safe least-recently-used map."""
 
@@ -283,13 +278,15 @@ class Service:
             if not 0 <= int(movie) < len(self.catalog):
                 raise ServiceError("bad_argument", f"movie {int(movie)} is not in the catalog "
                                    f"(0..{len(self.catalog) - 1})")
-        if history is not None and history.rated:
-            picked = {p.index for p in resolved.picks}
-            extra = [PickSpec.of_movie(m, f"{stars:g}") for m, stars in history.rated
-                     if m not in picked]
-            resolved = ResolvedPicks(resolved.picks + [
-                ResolvedPick(s.text, int(s.id_value), self.catalog.label(int(s.id_value)), s.how,
-                             "history", "id") for s in _unique(extra)], resolved.notes)
+        if history is not None and history.rated:   # rated rows join the picks, once each
+            taken = {p.index for p in resolved.picks}
+            extra = []
+            for movie, stars in history.rated:
+                if movie not in taken:
+                    taken.add(movie)
+                    label = self.catalog.label(movie)
+                    extra.append(ResolvedPick(label, movie, label, f"{stars:g}", "history", "id"))
+            resolved = ResolvedPicks(resolved.picks + extra, resolved.notes)
         profile = resolved.profile(thumbs)
         liked = len(profile.positives)
         if liked < MIN_PICKS and need_picks:
