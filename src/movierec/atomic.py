@@ -1,4 +1,4 @@
-"""Write a folder of artifacts all-or-nothing: readers never see a half-written one."""
+"""Write artifacts all-or-nothing (a folder, a text file): readers never see half of one."""
 
 from __future__ import annotations
 
@@ -23,4 +23,18 @@ def atomic_folder(folder: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary sibling, so readers see all or nothing."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
         raise

@@ -61,4 +61,5 @@ def service(app_dataset, tmp_path, offline_posters):
         default_method="item_knn",
         feedback=FeedbackStore(tmp_path / "feedback.sqlite"),
         examples=EXAMPLES,
+        background=False,   # a method asked for is fitted right away (see test_jobs.py)
     )

@@ -413,8 +413,30 @@ def test_map_view_reports_problems_as_messages(service, monkeypatch):
         raise RuntimeError("<boom>")
 
     monkeypatch.setattr(service, "catalog_map", broken)
-    figure, status = map_view(service, picks_of(service, FAMILY), [])
-    assert figure is None and "&lt;boom&gt;" in status
+    figure, status, done = map_view(service, picks_of(service, FAMILY), [])
+    assert figure is None and "&lt;boom&gt;" in status and done
+
+
+def test_map_view_builds_in_the_background_then_draws(service, monkeypatch):
+    import threading
+
+    release = threading.Event()
+    real = service.catalog_map
+
+    def slow(progress=None):
+        progress("placing movies")
+        release.wait(10)
+        return real(progress)
+
+    monkeypatch.setattr(service, "catalog_map", slow)
+    monkeypatch.setattr("movierec.app.tabs.MAP_WAIT_S", 0.05)
+    figure, status, done = map_view(service, picks_of(service, FAMILY), [])
+    assert figure is None and not done
+    assert "in the background" in status and "placing movies" in status
+    release.set()
+    service.jobs.wait("map", 60)
+    figure, status, done = map_view(service, picks_of(service, FAMILY), [])
+    assert figure is not None and done and "well-known movie" in status
 
 
 def test_service_loads_each_model_once(app_dataset):

@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import http.server
 import io
+import os
 import socket
 import sys
 import threading
@@ -132,7 +133,6 @@ def test_download_verifies_and_unpacks(server, home):
 
 
 def test_download_with_rich_progress_and_dest(server, tmp_path, monkeypatch):
-    monkeypatch.setattr(dl, "_have_tqdm", lambda: False)
     folder = dl.download(NAME, dest=tmp_path / "elsewhere", progress=True)
     assert folder == tmp_path / "elsewhere" / NAME and (folder / "ratings.csv").is_file()
 
@@ -183,7 +183,8 @@ def test_offline_fails_fast_with_help(monkeypatch):
     assert time.monotonic() - start < 2
     msg = str(err.value)
     assert isinstance(err.value, dl.OfflineError) and "No internet connection" in msg
-    for needle in (f"movierec prepare {NAME} --from PATH", "--data-dir DIR", "MOVIEREC_DATA", url):
+    for needle in (f"movierec prepare {NAME} --from PATH", "export MOVIEREC_DATA=DIR", url,
+                   "ratings.csv, movies.csv", "on a machine with internet"):
         assert needle in msg
 
 
@@ -199,19 +200,20 @@ def test_unreachable_host_is_bounded_by_timeout(monkeypatch):
 
 def test_kagglehub_missing(monkeypatch):
     monkeypatch.setitem(sys.modules, "kagglehub", None)  # import raises ImportError
-    with pytest.raises(dl.DownloadError) as err:
+    with pytest.raises(dl.RefusedError) as err:     # refused: `obtain` offers MovieLens
         dl.download("the-movies-dataset")
     msg = str(err.value)
     assert 'pip install "movierec[download]"' in msg and dl.KAGGLE_PAGE in msg
     assert "--from PATH" in msg
 
 
-def test_kagglehub_download_lands_where_locate_looks(server, home, monkeypatch):
+def test_kagglehub_cache_is_kept_under_downloads_and_linked(server, home, monkeypatch):
     calls = []
 
     def dataset_download(handle, path=None, *, force_download=False, output_dir=None):
-        calls.append((handle, output_dir))
-        out = Path(output_dir)
+        cache = Path(os.environ["KAGGLEHUB_CACHE"])
+        calls.append((handle, cache, force_download, output_dir))
+        out = cache / "datasets" / "rounakbanik" / "the-movies-dataset" / "versions" / "18"
         out.mkdir(parents=True, exist_ok=True)
         for name in ("ratings_small.csv", "links.csv", "movies_metadata.csv"):
             (out / name).write_text("x\n")
@@ -219,30 +221,14 @@ def test_kagglehub_download_lands_where_locate_looks(server, home, monkeypatch):
 
     monkeypatch.setitem(sys.modules, "kagglehub",
                         types.SimpleNamespace(dataset_download=dataset_download))
-    monkeypatch.setattr(dl, "KAGGLE_URL", server.url)  # probe the local server instead
+    monkeypatch.setattr(dl, "kaggle_endpoint", lambda: server.url)  # probe the local server
+    monkeypatch.delenv("KAGGLEHUB_CACHE", raising=False)
     folder = dl.download("tmdb")
-    assert folder == home / "raw" / "the-movies-dataset"
-    assert calls == [(dl.KAGGLE_HANDLE, str(folder))]
+    assert folder == home / "raw" / "the-movies-dataset" and folder.is_symlink()
+    assert calls == [(dl.KAGGLE_HANDLE, home / "raw" / ".kagglehub", False, None)]
+    assert "KAGGLEHUB_CACHE" not in os.environ     # put back as it was
     assert sources.locate(sources.get_spec("the-movies-dataset")).location == folder
     assert dl.download("tmdb") == folder and len(calls) == 1  # already there
-
-
-def test_kagglehub_cache_only_is_linked(server, home, tmp_path, monkeypatch):
-    cache = tmp_path / "kagglecache" / "versions" / "7"
-    cache.mkdir(parents=True)
-    for name in ("ratings_small.csv", "links.csv"):
-        (cache / name).write_text("x\n")
-
-    def dataset_download(handle, path=None, *, force_download=False):  # no output_dir
-        return str(cache)
-
-    monkeypatch.setitem(sys.modules, "kagglehub",
-                        types.SimpleNamespace(dataset_download=dataset_download))
-    monkeypatch.setattr(dl, "KAGGLE_URL", server.url)
-    folder = dl.download("the-movies-dataset")
-    assert folder == home / "raw" / "the-movies-dataset"
-    assert folder.is_symlink() and folder.resolve() == cache.resolve()
-    assert (folder / "ratings_small.csv").is_file()
 
 
 def test_download_from_folder_and_zip(home, tmp_path, zip_bytes):

@@ -80,9 +80,10 @@ def test_changed_source_is_rebuilt_touched_is_not(tmp_path):
 def test_missing_source_names_itself(tmp_path, monkeypatch):
     monkeypatch.setenv("MOVIEREC_DATA", str(tmp_path / "nowhere"))
     monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))   # no earlier prepare --from
+    monkeypatch.setenv("MOVIEREC_GROUPLENS_URL", "http://127.0.0.1:9")   # offline: no host
     result = CliRunner().invoke(app, ["prepare", "ml-1m"])
-    assert result.exit_code == 2
-    assert "ratings.dat" in result.output and "movierec download ml-1m" in result.output
+    assert result.exit_code == 2 and "No internet connection" in result.output
+    assert "ratings.dat" in result.output and "ml-1m --from PATH" in result.output
 
 
 def test_incomplete_folder_says_what_is_missing(tmp_path):

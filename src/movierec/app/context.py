@@ -7,10 +7,12 @@ the catalog's years), computed once.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 
+from movierec.atomic import atomic_write_text
 from movierec.service import Service
 from movierec.service.request import languages
 
@@ -26,15 +28,63 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 
 
 class AppService(Service):
-    """A `Service` with the app's examples (``examples``: name -> three titles)."""
+    """A `Service` with the app's examples (``examples``: name -> three titles) and the
+    values the page's widgets list, cached per dataset so the page is built at once."""
 
     def __init__(self, data: str | None = None, *,
                  examples: dict[str, tuple[str, ...]] | None = None, **options: Any):
+        options.setdefault("background", True)   # no visitor waits on a first-time fit
         super().__init__(data, **options)
         self.examples = dict(EXAMPLES if examples is None else examples)
+        self._facts: dict | None = None
+
+    def page_facts(self) -> dict:
+        """Usable examples, genres, languages and the catalog's years.
+
+        Read from ``MOVIEREC_HOME/app/page-<dataset>.json`` when it was written for this
+        dataset's fingerprint and these examples, so building the page loads no data (the
+        dataset, index and model then load in the background); else computed and written.
+        """
+        if self._facts is not None:
+            return self._facts
+        from movierec.data.prepare import peek_fingerprint
+        from movierec.paths import app_dir
+
+        fingerprint = (self._dataset.fingerprint if self._dataset is not None
+                       else peek_fingerprint(self.data_name, self.data_dir))
+        key = json.dumps([fingerprint, self.examples], sort_keys=True)
+        path = app_dir() / f"page-{self.data_name}.json"
+        if fingerprint is not None:
+            try:
+                facts = json.loads(path.read_text(encoding="utf-8"))
+                if facts.get("key") == key:
+                    self._facts = facts
+                    return facts
+            except (OSError, ValueError, AttributeError):
+                pass   # absent or unreadable: computed again below
+        facts = {"key": key, "examples": self._usable_examples(), "genres": self._genres(),
+                 "languages": self._languages(), "years": list(self._year_span())}
+        if fingerprint is not None or self._dataset is not None:
+            atomic_write_text(path, json.dumps(facts, ensure_ascii=False))
+        self._facts = facts
+        return facts
 
     def usable_examples(self) -> list[str]:
         """Names of the examples whose movies are all in this dataset (shown as buttons)."""
+        return list(self.page_facts()["examples"])
+
+    def genres(self) -> list[str]:
+        return list(self.page_facts()["genres"])
+
+    def languages(self, top: int = 25) -> list[tuple[str, int]]:
+        """Most common original languages with their movie counts."""
+        return [(code, n) for code, n in self.page_facts()["languages"]][:top]
+
+    def year_span(self) -> tuple[int, int]:
+        low, high = self.page_facts()["years"]
+        return int(low), int(high)
+
+    def _usable_examples(self) -> list[str]:
         out = []
         for name, titles in self.examples.items():
             found = {m.best.index for m in map(self.search, titles) if m.ok and m.best is not None}
@@ -42,14 +92,13 @@ class AppService(Service):
                 out.append(name)
         return out
 
-    def genres(self) -> list[str]:
-        return list(self.catalog.genre_vocabulary)
+    def _genres(self) -> list[str]:
+        return [str(g) for g in self.catalog.genre_vocabulary]
 
-    def languages(self, top: int = 25) -> list[tuple[str, int]]:
-        """Most common original languages with their movie counts."""
-        return languages(self.catalog, top)
+    def _languages(self, top: int = 25) -> list[list]:
+        return [[str(code), int(n)] for code, n in languages(self.catalog, top)]
 
-    def year_span(self) -> tuple[int, int]:
+    def _year_span(self) -> tuple[int, int]:
         years = self.catalog.year_array
         finite = years[np.isfinite(years)]
         if not len(finite):

@@ -138,6 +138,9 @@ def _history_and_mood(service: AppService, side: dict) -> tuple[gr.State, gr.Tex
     return history, mood
 
 
+JOB_REFRESH_S = 3.0   # how often an open page looks at background jobs
+
+
 def _options(service: AppService) -> list:
     """The option widgets, in the order `handlers.settings_from_widgets` takes them."""
     choices = method_choices()
@@ -148,8 +151,13 @@ def _options(service: AppService) -> list:
     genres = service.genres()
     low, high = service.year_span()
     with gr.Accordion("Options", open=False, elem_id="mr-options"):
-        method = gr.Dropdown([(_method_label(service, c), c.key) for c in choices],
-                             value=default, label="Method", elem_id="mr-method")
+        method = gr.Dropdown(_method_menu(service), value=default, label="Method",
+                             elem_id="mr-method")
+        jobs = gr.Markdown(_jobs_text(service), elem_id="mr-jobs")
+        # first-time fits run in the background: the menu and this line follow them
+        gr.Timer(JOB_REFRESH_S).tick(lambda: (gr.Dropdown(choices=_method_menu(service)),
+                                              _jobs_text(service)),
+                                     None, [method, jobs], show_progress="hidden", **PRIVATE)
         k = gr.Slider(4, handlers.MAX_K, value=handlers.DEFAULT_K, step=1,
                       label="How many movies", elem_id="mr-k")
         era = gr.Radio([("any time", "any"), ("new (last 10 years)", "new"),
@@ -343,9 +351,25 @@ def _wire_results(service: AppService, page: Page, results: dict, go: gr.Button)
 
 # --- small helpers ---------------------------------------------------------------------------
 def _method_label(service: AppService, choice) -> str:
-    """Menu text: name, what it does, and a warning when choosing it means training first."""
-    ready = choice.key == service.default_method or service.is_ready(choice.key)
-    return choice.menu_label + ("" if ready else " (trained on first use: may take a while)")
+    """Menu text: name, what it does, and whether it is ready, training (how far) or
+    would be trained in the background when chosen."""
+    state = service.method_state(choice.key)
+    if state == "ready" or choice.key == service.default_method:
+        return choice.menu_label
+    if state.startswith("training"):
+        return f"{choice.menu_label} ({state} in the background)"
+    if state.startswith("failed"):
+        return f"{choice.menu_label} (unavailable here)"
+    return f"{choice.menu_label} (trained in the background on first use)"
+
+
+def _method_menu(service: AppService) -> list[tuple[str, str]]:
+    return [(_method_label(service, c), c.key) for c in method_choices()]
+
+
+def _jobs_text(service: AppService) -> str:
+    line = service.jobs.status_line()
+    return f"⏳ Preparing in the background: {line}" if line else ""
 
 
 def _selected_index(evt: gr.SelectData):

@@ -22,24 +22,40 @@ NO_EVALUATION = ("No evaluation results yet. Run `movierec evaluate` (for exampl
 
 
 # --- Explore ----------------------------------------------------------------------------
-def map_view(service: AppService, picks: list[dict], shown: list[dict], progress=None):
-    """(figure or None, status HTML) for the catalog map with picks and results marked."""
+MAP_WAIT_S = 2.0   # a cached map loads within this; a first build goes on in the background
+
+
+def map_view(service: AppService, picks: list[dict], shown: list[dict]):
+    """(figure or None, status HTML, drawn?) for the catalog map, picks and results marked.
+
+    The map is built by a background job (a minute of CPU the first time, then cached):
+    while it runs the status says how far it is and the tab's timer draws it when done.
+    """
     try:
         from movierec.app.catalog_map import map_figure
-
-        cmap = service.catalog_map(progress)
-        figure = map_figure(cmap, service.catalog, [int(p["index"]) for p in picks or []],
-                            [int(s["index"]) for s in shown or []])
     except ImportError:
-        return None, message_html("The catalog map is not part of this installation.", "warn")
+        return None, message_html("The catalog map is not part of this installation.",
+                                  "warn"), True
+    job = service.jobs.start("map", "catalog map", service.catalog_map)
+    job = service.jobs.wait("map", MAP_WAIT_S)
+    if job.running:
+        return None, message_html(f"Preparing the catalog map in the background "
+                                  f"({job.describe()}). It appears here when ready."), False
+    if job.state == "failed":
+        service.jobs.start("map", "catalog map", service.catalog_map)   # next look retries
+        return None, message_html(f"The catalog map could not be drawn ({job.error}).",
+                                  "error"), True
+    try:
+        figure = map_figure(job.result, service.catalog, [int(p["index"]) for p in picks or []],
+                            [int(s["index"]) for s in shown or []])
     except Exception as exc:  # noqa: BLE001 - the page shows a message, never a traceback
         return None, message_html(f"The catalog map could not be drawn ({type(exc).__name__}: "
-                                  f"{str(exc)[:200]}).", "error")
+                                  f"{str(exc)[:200]}).", "error"), True
     n_picks, n_shown = len(picks or []), len(shown or [])
     text = ("Each dot is a well-known movie; nearby movies are alike. "
             + (f"Your {n_picks} picks and {n_shown} recommendations are highlighted."
                if n_picks or n_shown else "Pick movies on the Recommend tab to see them here."))
-    return figure, message_html(text)
+    return figure, message_html(text), True
 
 
 def explore_tab(service: AppService, picks: gr.State, shown: gr.State) -> gr.Tab:
@@ -47,13 +63,23 @@ def explore_tab(service: AppService, picks: gr.State, shown: gr.State) -> gr.Tab
         status = gr.HTML(message_html("Open this tab to draw the map."), elem_id="mr-map-msg")
         plot = gr.Plot(label="Catalog map", elem_id="mr-map")
         redraw = gr.Button("Redraw with my latest picks", size="sm", variant="secondary")
+        pending = gr.State(False)   # the map is being built: the timer draws it when done
+        timer = gr.Timer(3.0)
 
-    def draw(ps, items, progress=gr.Progress()):
-        progress(None, desc="drawing the catalog map (the first time takes a minute)")
-        return map_view(service, ps, items, lambda m: progress(None, desc=m))
+    def draw(ps, items):
+        figure, message, drawn = map_view(service, ps, items)
+        return figure, message, not drawn
 
-    tab.select(draw, [picks, shown], [plot, status], **PRIVATE)
-    redraw.click(draw, [picks, shown], [plot, status], **PRIVATE)
+    def draw_when_ready(ps, items, waiting):
+        job = service.jobs.get("map")
+        if not waiting or job is None or job.running:
+            return gr.skip(), gr.skip(), waiting
+        return draw(ps, items)
+
+    tab.select(draw, [picks, shown], [plot, status, pending], **PRIVATE)
+    redraw.click(draw, [picks, shown], [plot, status, pending], **PRIVATE)
+    timer.tick(draw_when_ready, [picks, shown, pending], [plot, status, pending],
+                       show_progress="hidden", **PRIVATE)
     return tab
 
 

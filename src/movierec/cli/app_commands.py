@@ -31,8 +31,13 @@ def serve(
                                   "the first time; cached after). Otherwise it is built when "
                                   "someone first opens Explore."),
 ):
-    """Open the movierec web app: pick movies, get explained recommendations, give 👍/👎."""
-    from movierec.app.context import AppService
+    """Open the movierec web app: pick movies, get explained recommendations, give 👍/👎.
+
+    The dataset's files are downloaded on first use when they are not here. The page is up
+    as soon as Gradio has started (its menus come from a small cached summary of the data);
+    the dataset, title index and default model load meanwhile in the background.
+    """
+    from movierec.cli.main import obtained
     from movierec.data import get_spec
     from movierec.service import parse_method
 
@@ -41,12 +46,15 @@ def serve(
     with failing_clearly():
         get_spec(data)
         parse_method(method)
+        data = obtained(data, data_dir)
     t0 = time.perf_counter()
     with render.stage_progress() as say:
+        from movierec.app.context import AppService
+
         service = AppService(data, data_dir=str(data_dir) if data_dir else None,
                              default_method=method, progress=say)
-        # data, title index and model load while Gradio imports (then the map, if asked)
-        service.start_warming(include_map=warm_map)
+        with failing_clearly():
+            service.page_facts()   # cached after the first start: no data loaded here
         say("starting the web server")
         from movierec.app import create_app
 
@@ -55,15 +63,20 @@ def serve(
                 demo = create_app(service=service, warm=False)
                 demo.launch(server_name=host, server_port=port, share=share, show_error=False,
                             prevent_thread_lock=True, quiet=True)
-                service.wait_ready()
             except OSError as exc:   # port in use, cannot bind
                 fail(f"cannot serve on {host}:{port}: {exc}")
+        # data, title index and model load now, while the first visitor opens the page
+        service.start_warming(include_map=warm_map)
+        render.console.print(f"movierec is at [bold]{demo.local_url}[/]"
+                             + (f" and [bold]{demo.share_url}[/]" if demo.share_url else "")
+                             + "  (Ctrl+C stops it)", highlight=False)
+        render.err.print(f"page served after {time.perf_counter() - t0:.1f} s; loading "
+                         f"{service.data_name} and {service.default_method}", highlight=False)
+        with failing_clearly():
+            service.wait_ready()
     render.err.print(f"[green]ready[/] in {time.perf_counter() - t0:.1f} s: {service.data_name}, "
                      f"{len(service.catalog):,} movies, method {service.default_method}",
                      highlight=False)
-    render.console.print(f"movierec is at [bold]{demo.local_url}[/]"
-                         + (f" and [bold]{demo.share_url}[/]" if demo.share_url else "")
-                         + "  (Ctrl+C stops it)", highlight=False)
     try:
         demo.block_thread()
     except KeyboardInterrupt:

@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from movierec.cli import render
 from movierec.data import DEFAULT_SOURCE, SOURCES, MissingFileError, get_spec, load_dataset
+from movierec.data.download import DownloadError
 from movierec.data.rawfiles import DataError
 from movierec.service.errors import ServiceError
 
@@ -56,7 +57,7 @@ def failing_clearly(as_json: bool = False) -> Iterator[None]:
     except KeyError as exc:          # an unknown dataset name
         fail(ServiceError("unknown_dataset", str(exc.args[0]) if exc.args else str(exc)),
              as_json)
-    except MissingFileError as exc:
+    except (MissingFileError, DownloadError) as exc:
         fail(ServiceError("data_missing", str(exc)), as_json)
     except DataError as exc:
         fail(ServiceError("data_invalid", str(exc)), as_json)
@@ -67,9 +68,21 @@ def open_dataset(data: str, data_dir: Optional[Path] = None, from_path: Optional
     """Load (preparing on first use) with a progress display; errors become clear messages."""
     with failing_clearly(quiet):
         get_spec(data)
+        if from_path is None:
+            data = obtained(data, data_dir, quiet)
         with render.stage_progress(not quiet) as say:
             return load_dataset(data, from_path=from_path, data_dir=data_dir,
                                 movie_list=movie_list, force=force, progress=say)
+
+
+def obtained(data: str, data_dir: Optional[Path] = None, quiet: bool = False) -> str:
+    """The dataset to use: ``data``, downloaded first when its files are not here (or the
+    fallback when Kaggle refuses, said on stderr). Errors are `DownloadError`s."""
+    from movierec.data.obtain import obtain
+
+    got = obtain(data, data_dir=data_dir, bars=not quiet,
+                 progress=None if quiet else lambda m: render.err.print(m, markup=False))
+    return got.name
 
 
 def open_service(data: str, data_dir: Optional[Path] = None, quiet: bool = False):
@@ -78,6 +91,7 @@ def open_service(data: str, data_dir: Optional[Path] = None, quiet: bool = False
 
     with failing_clearly(quiet):
         get_spec(data)
+        data = obtained(data, data_dir, quiet)
         with render.stage_progress(not quiet) as say:
             service = Service(data, data_dir=str(data_dir) if data_dir else None, progress=say)
             service.dataset   # noqa: B018 - load it now, under the progress bar

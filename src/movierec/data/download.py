@@ -3,12 +3,15 @@
 `download(name)` puts the files of one dataset (see `sources.SOURCES`) under
 ``paths.downloads_dir()/<folder>/``, where `sources.locate` looks for them:
 
-* MovieLens zips come from files.grouplens.org via `pooch.retrieve` with a progress bar
-  (tqdm if installed, else rich), MD5-checked (hard-coded for immutable releases, the
-  published ``.md5`` sidecar for ``ml-latest*``), unpacked without their top folder into
-  ``<downloads>/<name>/``, and the zip deleted: keeping both would double the disk use.
-* The Movies Dataset comes from Kaggle through ``kagglehub`` (``movierec[download]``),
-  straight into ``<downloads>/the-movies-dataset/``, or linked there from kagglehub's cache.
+* MovieLens zips come from files.grouplens.org (or the mirror in MOVIEREC_GROUPLENS_URL),
+  streamed with a rich progress bar into a ``.part`` file that a later run resumes (HTTP
+  Range), MD5-checked (hard-coded for immutable releases, the published ``.md5`` sidecar for
+  ``ml-latest*``), unpacked into a staging folder without their top folder, checked, then
+  renamed to ``<downloads>/<name>/`` in one step; the zip is deleted.
+* The Movies Dataset comes from Kaggle through ``kagglehub`` (``movierec[download]``) into
+  its cache under the downloads folder (it resumes and MD5-checks too), linked as
+  ``<downloads>/the-movies-dataset/``. Kaggle refusing (log in, accept the terms) is a
+  `RefusedError`, so callers can offer a dataset that needs no account (`obtain`).
 
 Before any network use the host (or proxy) is probed with a connect bounded by ``timeout``:
 offline, a `DownloadError` within that time says how to use local files instead. A dataset
@@ -20,13 +23,15 @@ not allowed) or zip (copied) into the downloads folder after checking its requir
 
 from __future__ import annotations
 
-import importlib.util
-import inspect
+import contextlib
+import hashlib
 import json
+import logging
 import os
 import re
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -45,7 +50,7 @@ from movierec.paths import downloads_dir
 # ml-100k .. ml-25m: eli-osherovich/papers_with_code, datasets/movielens/dl_config.py, each
 # also pinned in several other public loaders (e.g. RecBole-style configs, torch datasets).
 # ml-32m: public loaders quoting https://files.grouplens.org/datasets/movielens/ml-32m.zip.md5
-# (e.g. `pooch.retrieve(..., known_hash="md5:d472be33...")` in a MovieLens-32M loader).
+# (e.g. a MovieLens-32M loader pinning "md5:d472be33...").
 KNOWN_MD5: dict[str, str] = {
     "ml-100k": "0e33842e24a9c977be4e0107933c0723",
     "ml-1m": "c4d9eecfca2ab87c1945afe126590906",
@@ -58,8 +63,12 @@ KNOWN_MD5: dict[str, str] = {
 
 KAGGLE_HANDLE = "rounakbanik/the-movies-dataset"
 KAGGLE_PAGE = "https://www.kaggle.com/datasets/rounakbanik/the-movies-dataset"
-KAGGLE_URL = "https://www.kaggle.com/"  # probed before kagglehub is called
+KAGGLE_URL = "https://api.kaggle.com/"  # probed before kagglehub is called (its SDK's own
+KAGGLEHUB_CACHE_ENV = "KAGGLEHUB_CACHE"  # endpoint when kagglesdk is importable)
+GROUPLENS_BASE = "https://files.grouplens.org/datasets/movielens/"
+GROUPLENS_ENV = "MOVIEREC_GROUPLENS_URL"  # a mirror of GroupLens's datasets/movielens/ folder
 MARKER = ".movierec-download.json"
+CHUNK = 1 << 16   # bytes per write: an interrupt loses at most this much of the part
 _MD5_RE = re.compile(r"\b([0-9a-fA-F]{32})\b")
 
 
@@ -73,6 +82,10 @@ class OfflineError(DownloadError):
 
 class ChecksumError(DownloadError):
     """The downloaded file is not the published one; it has been deleted."""
+
+
+class RefusedError(DownloadError):
+    """The host answered but will not give the files (Kaggle: log in, accept the terms)."""
 
 
 def download(name: str, dest: Path | None = None, *, progress: bool = True,
@@ -142,7 +155,7 @@ def download_from(name: str, path: str | os.PathLike, dest: Path | None = None) 
 def _download_movielens(spec: SourceSpec, root: Path, *, progress: bool, timeout: float,
                         force: bool) -> Path:
     folder = root / spec.folders[0]
-    url = spec.url or ""
+    url = movielens_url(spec)
     _require_online(url, spec, timeout)
     md5 = KNOWN_MD5.get(spec.name) or _published_md5(url, spec, timeout)
     partial = root / ".partial"
@@ -152,7 +165,7 @@ def _download_movielens(spec: SourceSpec, root: Path, *, progress: bool, timeout
         _install_zip(zip_path, folder, spec, {"url": url, "md5": md5})
     finally:
         zip_path.unlink(missing_ok=True)
-        if not any(partial.iterdir()):
+        if partial.is_dir() and not any(partial.iterdir()):
             partial.rmdir()
     return folder
 
@@ -175,38 +188,82 @@ def _published_md5(url: str, spec: SourceSpec, timeout: float) -> str:
 
 def _fetch(url: str, zip_path: Path, md5: str, spec: SourceSpec, *, progress: bool,
            timeout: float) -> None:
-    """Stream ``url`` to ``zip_path`` with pooch, which checks the MD5 before keeping it."""
-    import pooch
+    """Stream ``url`` to ``zip_path``, resuming a ``.part`` file an interrupted run left.
+
+    The bytes go to ``<zip>.part``; a second run asks the server for the rest (HTTP
+    ``Range``) and starts over when the server cannot resume. Only a file whose MD5 is the
+    published one is renamed to ``zip_path``; a mismatch deletes it (`ChecksumError`). An
+    interrupted transfer keeps the part and says that running again resumes it.
+    """
     import requests
 
-    bar = _progress_bar(spec.name) if progress else None
-    downloader = pooch.HTTPDownloader(progressbar=bar or False,
-                                      timeout=(timeout, max(30.0, timeout)))
-    logger = pooch.get_logger()  # its INFO line names our staging path: say it ourselves
-    level = logger.level
-    logger.setLevel("WARNING")
-    if progress:
-        Console(stderr=True).print(f"Downloading {spec.name} from {url}", markup=False)
-    zip_path.unlink(missing_ok=True)  # never trust a leftover from an interrupted run
+    part = zip_path.with_name(zip_path.name + ".part")
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    have = part.stat().st_size if part.is_file() else 0
+    say = Console(stderr=True) if progress else None
+    if say:
+        action = f"Resuming ({have / 1e6:.1f} MB already here)" if have else "Downloading"
+        say.print(f"{action} {spec.name} from {url}", markup=False)
+    headers = {"Range": f"bytes={have}-"} if have else {}
     try:
-        pooch.retrieve(url, known_hash=f"md5:{md5}", fname=zip_path.name,
-                       path=zip_path.parent, downloader=downloader)
-    except ValueError as err:  # pooch: hash mismatch (its temporary file is already gone)
-        zip_path.unlink(missing_ok=True)
-        got = re.search(r"got (?:md5:)?([0-9a-fA-F]{32})", str(err))
-        raise ChecksumError(
-            f"Checksum mismatch: the file downloaded from {url} has MD5 "
-            f"{got.group(1) if got else '(unknown)'}, but the published {spec.name} release "
-            f"has {md5}. The file has been deleted. Try again later; if it keeps failing "
-            f"(a proxy or a changed release), download it by hand.\n{_local_help(spec)}"
-        ) from err
-    except requests.exceptions.RequestException as err:
-        zip_path.unlink(missing_ok=True)
+        with requests.get(url, stream=True, headers=headers,
+                          timeout=(timeout, max(30.0, timeout))) as response:
+            if response.status_code == 416:            # the part is already whole
+                response.close()
+            else:
+                response.raise_for_status()
+                resumed = response.status_code == 206
+                if not resumed:
+                    have = 0                           # the server sent it all again
+                size = response.headers.get("Content-Length")
+                total = have + int(size) if size and size.isdigit() else None
+                _stream(response, part, append=resumed, done=have, total=total,
+                        bar=_progress_bar(spec.name) if progress else None)
+    except requests.exceptions.HTTPError as err:
         raise DownloadError(f"Downloading {url} failed: {err}\n{_local_help(spec)}") from err
+    except (requests.exceptions.RequestException, OSError) as err:
+        kept = part.stat().st_size if part.is_file() else 0
+        raise DownloadError(
+            f"Downloading {url} was interrupted ({type(err).__name__}) after "
+            f"{kept / 1e6:.1f} MB. Run the same command again to resume it.\n"
+            f"{_local_help(spec)}") from err
+    got = _md5_of(part)
+    if got != md5:
+        part.unlink(missing_ok=True)
+        raise ChecksumError(
+            f"Checksum mismatch: the file downloaded from {url} has MD5 {got}, but the "
+            f"published {spec.name} release has {md5}. The file has been deleted. Try again "
+            f"later; if it keeps failing (a proxy or a changed release), download it by hand."
+            f"\n{_local_help(spec)}")
+    os.replace(part, zip_path)
+
+
+def _stream(response, part: Path, *, append: bool, done: int, total: int | None,
+            bar: "RichProgressBar | None") -> None:
+    """Write the response body to ``part`` (appending after ``done`` bytes), with a bar."""
+    if bar is not None:
+        bar.total = total
+        bar.update(done)
+    try:
+        with open(part, "ab" if append else "wb") as out:
+            for chunk in response.iter_content(CHUNK):
+                out.write(chunk)
+                done += len(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
     finally:
-        logger.setLevel(level)
-        if isinstance(bar, RichProgressBar):
+        if bar is not None:
             bar.close()
+    if total is not None and done < total:
+        raise OSError(f"the connection closed at {done:,} of {total:,} bytes")
+
+
+def _md5_of(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _install_zip(zip_path: Path, folder: Path, spec: SourceSpec, record: dict) -> None:
@@ -252,36 +309,91 @@ def _safe_extract(zf: zipfile.ZipFile, target: Path) -> list[str]:
 # -- Kaggle ------------------------------------------------------------------------------
 
 def _download_kaggle(spec: SourceSpec, root: Path, *, timeout: float, force: bool) -> Path:
+    """kagglehub into its cache under the downloads folder, then linked where `locate` looks.
+
+    kagglehub keeps a partly downloaded archive in its cache and resumes it (HTTP Range) on
+    the next call, checks the MD5 Kaggle sends, and marks a version complete only after
+    unpacking it: an interrupted run leaves nothing that looks finished.
+    """
     folder = root / spec.folders[0]  # both Movies Dataset variants share this folder
     try:
         import kagglehub
-    except ImportError as err:
-        raise DownloadError(
+    except ImportError as err:   # Kaggle cannot be used here: a refusal, like a login one
+        raise RefusedError(
             f"Downloading {spec.name} needs kagglehub: pip install \"movierec[download]\"\n"
             f"{_local_help(spec)}"
         ) from err
-    _require_online(KAGGLE_URL, spec, timeout)
-    fetch = kagglehub.dataset_download
-    try:
-        if "output_dir" in inspect.signature(fetch).parameters:
-            if folder.is_symlink():  # a link left by download_from: replace, keep its target
-                folder.unlink()
-            # kagglehub refuses a non-empty output_dir it did not complete; ours lacks files
-            refill = force or (folder.is_dir() and any(folder.iterdir()))
-            got = Path(fetch(KAGGLE_HANDLE, output_dir=str(folder), force_download=refill))
-        else:  # older kagglehub: only its own cache
-            got = Path(fetch(KAGGLE_HANDLE, force_download=force))
+    _require_online(kaggle_endpoint(), spec, timeout)
+    before = os.environ.get(KAGGLEHUB_CACHE_ENV)
+    os.environ[KAGGLEHUB_CACHE_ENV] = str(root / ".kagglehub")
+    try:   # kagglehub logs and prints to stdout; keep stdout for answers (--json)
+        with contextlib.redirect_stdout(sys.stderr), _logs_to_stderr("kagglehub"):
+            got = Path(kagglehub.dataset_download(KAGGLE_HANDLE, force_download=force))
     except Exception as err:  # auth, consent, quota, network: kagglehub's own types vary
-        raise DownloadError(
-            f"kagglehub could not download {KAGGLE_HANDLE}: {err}\n"
-            "Kaggle may need you to log in (kagglehub.login() or KAGGLE_USERNAME/KAGGLE_KEY) "
-            f"and accept the dataset's terms at {KAGGLE_PAGE}.\n{_local_help(spec)}"
-        ) from err
+        raise _kaggle_error(err, spec) from err
+    finally:
+        if before is None:
+            os.environ.pop(KAGGLEHUB_CACHE_ENV, None)
+        else:
+            os.environ[KAGGLEHUB_CACHE_ENV] = before
     if not _has_required(got, spec):
-        raise DownloadError(f"kagglehub returned {got}, which lacks {', '.join(spec.required)}")
+        raise DownloadError(f"Kaggle's {KAGGLE_HANDLE} (unpacked at {got}) lacks "
+                            f"{', '.join(f for f in spec.required if not (got / f).exists())}")
     if got.resolve() != folder.resolve():
-        download_from(spec.name, got, dest=root)  # link kagglehub's cache folder
+        download_from(spec.name, got, dest=root)  # one symlink: in place at once, or not
     return folder
+
+
+@contextlib.contextmanager
+def _logs_to_stderr(name: str):
+    """Point the stdout handlers of logger ``name`` at stderr for the duration."""
+    moved = [h for h in logging.getLogger(name).handlers
+             if isinstance(h, logging.StreamHandler) and h.stream is sys.__stdout__]
+    for handler in moved:
+        handler.setStream(sys.stderr)
+    try:
+        yield
+    finally:
+        for handler in moved:
+            handler.setStream(sys.__stdout__)
+
+
+def _kaggle_error(err: Exception, spec: SourceSpec) -> DownloadError:
+    """Sort what kagglehub raised: Kaggle said no (`RefusedError`), the bytes were wrong
+    (`ChecksumError`), or the transfer broke (`DownloadError`, run again to resume)."""
+    status = getattr(getattr(err, "response", None), "status_code", None)
+    kind = type(err).__name__
+    if status in (401, 403, 404):
+        return RefusedError(
+            f"Kaggle refused the download of {KAGGLE_HANDLE} (HTTP {status}): {err}\n"
+            "Kaggle may need you to log in (kagglehub.login() or KAGGLE_USERNAME/KAGGLE_KEY) "
+            f"and accept the dataset's terms at {KAGGLE_PAGE}.\n{_local_help(spec)}")
+    if kind == "DataCorruptionError":
+        return ChecksumError(f"The archive Kaggle sent for {KAGGLE_HANDLE} does not match its "
+                             f"checksum ({err}); it has been deleted. Run again to download "
+                             f"it anew.\n{_local_help(spec)}")
+    return DownloadError(f"kagglehub could not download {KAGGLE_HANDLE} ({kind}: {err}). "
+                         "Run the same command again to resume where it stopped.\n"
+                         f"{_local_help(spec)}")
+
+
+def kaggle_endpoint() -> str:
+    """Where kagglehub will connect (its SDK's endpoint for KAGGLE_API_ENVIRONMENT)."""
+    try:
+        from kagglesdk.kaggle_env import get_endpoint, get_env
+
+        return get_endpoint(get_env())
+    except Exception:  # noqa: BLE001 - an older kagglehub without kagglesdk, an odd env
+        return KAGGLE_URL
+
+
+def movielens_url(spec: SourceSpec) -> str:
+    """The release's URL, on the mirror named by MOVIEREC_GROUPLENS_URL when one is set."""
+    url = spec.url or ""
+    mirror = os.environ.get(GROUPLENS_ENV, "").strip()
+    if mirror and url.startswith(GROUPLENS_BASE):
+        return mirror.rstrip("/") + "/" + url[len(GROUPLENS_BASE):]
+    return url
 
 
 # -- connectivity, progress, helpers -------------------------------------------------------
@@ -328,17 +440,21 @@ def _probe(host: str, port: int, timeout: float) -> str | None:
 
 
 def _local_help(spec: SourceSpec) -> str:
-    where = f"Kaggle page {KAGGLE_PAGE}" if spec.kind == "tmdb" else spec.url
+    """What to fetch by hand (the files, from where) and the two ways to give them."""
     folder = spec.folders[0]
+    if spec.kind == "tmdb":
+        what = (f"the Kaggle dataset {KAGGLE_HANDLE} ({KAGGLE_PAGE}, 'Download': a zip "
+                f"holding {', '.join(spec.files)})")
+    else:
+        what = f"{spec.url} (a zip holding {', '.join(spec.required)})"
     lines = [
         (f"movierec prepare {spec.name} --from PATH", f"PATH: the {folder} folder or zip"),
-        (f"movierec prepare {spec.name} --data-dir DIR", f"DIR holds {folder}/ or {folder}.zip"),
-        ("export MOVIEREC_DATA=DIR", "the same, for every command"),
+        ("export MOVIEREC_DATA=DIR", f"DIR holds {folder}/ or {folder}.zip, for every command"),
     ]
     width = max(len(cmd) for cmd, _ in lines)
     usage = "\n".join(f"  {cmd:<{width}}  # {note}" for cmd, note in lines)
-    return (f"To use files you already have instead:\n{usage}\n"
-            f"Download the files by hand from {where} (on a machine with internet).")
+    return (f"Download {what} on a machine with internet, then give it to movierec in one "
+            f"of two ways:\n{usage}")
 
 
 def _has_required(path: Path, spec: SourceSpec) -> bool:
@@ -357,18 +473,13 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
 
 
-def _have_tqdm() -> bool:
-    return importlib.util.find_spec("tqdm") is not None
-
-
-def _progress_bar(label: str) -> "bool | RichProgressBar":
-    """pooch's own tqdm bar when tqdm is installed, else a rich one."""
-    return True if _have_tqdm() else RichProgressBar(f"Downloading {label}")
+def _progress_bar(label: str) -> "RichProgressBar":
+    return RichProgressBar(f"Downloading {label}")
 
 
 class RichProgressBar:
-    """Progress bar drawn with rich, shaped as pooch's HTTPDownloader expects of a custom bar:
-    a settable ``total`` and ``update(n)``, ``reset()``, ``close()`` (pooch 1.9 downloaders.py)."""
+    """A download progress bar drawn with rich on stderr: a settable ``total`` (None:
+    unknown size), ``update(n)`` bytes, ``reset()``, and an idempotent ``close()``."""
 
     def __init__(self, description: str):
         from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
@@ -396,5 +507,5 @@ class RichProgressBar:
     def reset(self) -> None:
         self._progress.reset(self._task, total=self._total)
 
-    def close(self) -> None:  # idempotent: pooch closes on success, we close in `finally`
+    def close(self) -> None:  # idempotent
         self._progress.stop()

@@ -282,7 +282,13 @@ def load_dataset(name: str | None = None, *, from_path=None, data_dir=None, movi
                  tmdb_path=None, force: bool = False, progress: Progress | None = None) -> Dataset:
     """The prepared dataset ``name``: loaded from cache when fresh, else prepared and cached."""
     spec = get_spec(name or "the-movies-dataset")
-    inputs = resolve_inputs(spec, from_path, data_dir, movie_list, tmdb_path)
+    try:
+        inputs = resolve_inputs(spec, from_path, data_dir, movie_list, tmdb_path)
+    except MissingFileError as missing:
+        copy = prepared_copy(spec) if from_path is None else None
+        if copy is None:
+            raise
+        return _read_copy(copy, spec, missing, progress)
     folder = artifact_folder(spec, inputs)
     manifest = None if force else read_manifest(folder)
     if manifest is not None:
@@ -303,3 +309,44 @@ def load_dataset(name: str | None = None, *, from_path=None, data_dir=None, movi
     write_dataset(dataset, folder)
     # Read back, so a fresh and a cached dataset are identical down to column dtypes.
     return read_dataset(folder)
+
+
+def prepared_copy(spec: SourceSpec) -> Path | None:
+    """The newest prepared artifact of ``spec`` made by this cleaning code, whatever its raw
+    files were (a bundle shipped with the app, or raw files deleted since preparing)."""
+    found = []
+    for folder in prepared_dir().glob(f"{spec.name}-*"):
+        manifest = read_manifest(folder)
+        if (manifest and manifest.get("name") == spec.name
+                and manifest.get("cleaning_version") == CLEANING_VERSION):
+            found.append(((folder / "manifest.json").stat().st_mtime, folder))
+    return max(found)[1] if found else None
+
+
+def _read_copy(folder: Path, spec: SourceSpec, missing: MissingFileError,
+               progress: Progress | None) -> Dataset:
+    """A prepared copy read without its raw files: verified, never rebuilt (nothing to
+    rebuild it from), so a damaged one is refused with the way to get the raw files."""
+    try:
+        dataset = read_dataset(folder)
+    except DamagedArtifactError as exc:
+        raise MissingFileError(f"{exc}, and it cannot be rebuilt: {missing}") from exc
+    if progress is not None:
+        progress(f"{spec.name}: using the prepared copy in {folder.name} (no raw files here)")
+    return dataset
+
+
+def peek_fingerprint(name: str, data_dir=None) -> str | None:
+    """The fingerprint ``load_dataset(name)`` would return, read from the manifest alone
+    (no catalog or ratings loaded); None when the dataset would have to be prepared."""
+    spec = get_spec(name)
+    try:
+        inputs = resolve_inputs(spec, None, data_dir)
+    except MissingFileError:
+        copy = prepared_copy(spec)
+        manifest = read_manifest(copy) if copy is not None else None
+    else:
+        manifest = read_manifest(artifact_folder(spec, inputs))
+        if not is_fresh(manifest, spec, inputs):
+            return None
+    return (manifest or {}).get("fingerprint")

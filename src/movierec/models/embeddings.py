@@ -32,6 +32,7 @@ from movierec.models.content import NOISE_KEYWORDS, most_similar, pick_contribut
 from movierec.models.explain import explain_by_contribution
 from movierec.models.profile import Profile
 from movierec.paths import movierec_home
+from movierec.progress import report
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 INSTALL_HINT = 'pip install "movierec[embeddings]"'
@@ -110,12 +111,31 @@ def load_encoder():
 
 def embed(texts: list[str], batch_size: int = 64, progress: bool = True,
           max_tokens: int = 128) -> np.ndarray:
-    """L2-normalised float32 embeddings (len(texts) x 384)."""
+    """L2-normalised float32 embeddings (len(texts) x 384), in chunks of 16 batches so a
+    progress bar (``progress``) and a background job (`movierec.progress`) see how far."""
     encoder = load_encoder()
     encoder.max_seq_length = max_tokens
-    out = encoder.encode(texts, batch_size=batch_size, show_progress_bar=progress,
-                         convert_to_numpy=True, normalize_embeddings=True)
-    return np.asarray(out, dtype=np.float32)
+    step = 16 * batch_size
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(texts), desc="embedding movies", unit="movie")
+    parts = []
+    try:
+        for start in range(0, len(texts), step):
+            chunk = texts[start:start + step]
+            parts.append(encoder.encode(chunk, batch_size=batch_size, show_progress_bar=False,
+                                        convert_to_numpy=True, normalize_embeddings=True))
+            report(start + len(chunk), len(texts))
+            if bar is not None:
+                bar.update(len(chunk))
+    finally:
+        if bar is not None:
+            bar.close()
+    if not parts:
+        return np.zeros((0, 384), dtype=np.float32)
+    return np.asarray(np.concatenate(parts), dtype=np.float32)
 
 
 def catalog_embeddings(texts: list[str | None], config: EmbeddingConfig) -> np.ndarray:

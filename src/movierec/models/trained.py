@@ -49,9 +49,15 @@ class Fitted:
 
 def model_folder(dataset: Dataset, method: str, options: dict[str, Any] | None = None) -> Path:
     """Where a fit of ``method`` with ``options`` on ``dataset`` lives."""
+    return folder_for(dataset.name, dataset.fingerprint, method, options)
+
+
+def folder_for(name: str, fingerprint: str, method: str,
+               options: dict[str, Any] | None = None) -> Path:
+    """`model_folder` from a dataset's name and fingerprint alone (no data loaded)."""
     opts = json.dumps(options or {}, sort_keys=True, default=str)
     tag = hashlib.sha1(opts.encode()).hexdigest()[:8] if options else "default"
-    return models_dir() / f"{dataset.name}-{dataset.fingerprint[:12]}" / f"{method}-{tag}"
+    return models_dir() / f"{name}-{fingerprint[:12]}" / f"{method}-{tag}"
 
 
 def _size(folder: Path) -> int:

@@ -14,7 +14,7 @@ from movierec.data.catalog import Catalog, poster_url
 
 # What every result carries, in this order (the same keys in every entry point).
 RESULT_FIELDS = ("rank", "index", "title", "year", "genres", "tmdb_id", "imdb_id",
-                 "movielens_id", "poster_url", "score", "explanation")
+                 "movielens_id", "poster_url", "overview", "score", "explanation")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class MovieResult:
     movielens_id: int | None
     poster_url: str | None          # public TMDb image URL, None when the movie has no poster
     poster_path: str | None         # TMDb's path (the app draws a card when it cannot show it)
+    overview: str | None            # TMDb's plot summary (None for MovieLens-only movies)
     score: float
     explanation: str
 
@@ -46,7 +47,8 @@ class MovieResult:
 def movie_results(catalog: Catalog, items, scores, explanations) -> list[MovieResult]:
     """`MovieResult` rows for recommended movie indices (best first)."""
     col = {name: catalog.values(name) for name in ("title", "year", "genres", "tmdb_id",
-                                                    "imdb_id", "movielens_id", "poster_path")}
+                                                    "imdb_id", "movielens_id", "poster_path",
+                                                    "overview")}
     out = []
     for rank, (index, score, why) in enumerate(zip(items, scores, explanations), start=1):
         i = int(index)
@@ -54,8 +56,12 @@ def movie_results(catalog: Catalog, items, scores, explanations) -> list[MovieRe
         out.append(MovieResult(rank, i, str(col["title"][i]), col["year"][i],
                                tuple(col["genres"][i]), col["tmdb_id"][i], col["imdb_id"][i],
                                col["movielens_id"][i], poster_url(path), path,
-                               round(float(score), 6), str(why)))
+                               _text(col["overview"][i]), round(float(score), 6), str(why)))
     return out
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from movierec.service.groups import (DEFAULT_STRATEGY, MAX_MEMBERS, MIN_MEMBERS,
                                     GroupAnswer, Member, candidates, combine, reason,
                                     satisfaction)
 from movierec.service.history import ImportedHistory
+from movierec.service.jobs import Jobs
 from movierec.service.mood import parse_mood
 from movierec.service.picks import (PickSpec, ResolvedPick, ResolvedPicks, parse_picks,
                                    resolve_picks)
@@ -75,7 +76,8 @@ class Service:
 
     def __init__(self, data: str | None = None, *, dataset: Dataset | None = None,
                  data_dir: str | None = None, default_method: str = DEFAULT_METHOD,
-                 feedback: Any = None, progress: Say | None = None):
+                 feedback: Any = None, progress: Say | None = None,
+                 background: bool = False):
         from movierec.data import DEFAULT_SOURCE
 
         self.data_name = dataset.name if dataset is not None else (data or DEFAULT_SOURCE)
@@ -83,6 +85,9 @@ class Service:
         self.default_method = parse_method(default_method).key
         self._say: Say = progress or (lambda _m: None)
         self._dataset = dataset
+        self._fingerprint: str | None = None
+        self.background = background   # first-time fits in background jobs (the app)
+        self.jobs = Jobs()
         self._index = None
         self._models: dict[str, Recommender] = {}
         self._locks: dict[str, threading.Lock] = {}
@@ -200,12 +205,69 @@ class Service:
         return model
 
     def is_ready(self, method: str) -> bool:
-        """Loaded, or saved for this dataset (so choosing it needs no training)."""
-        from movierec.models.trained import is_saved
+        """Loaded, or saved for this dataset (so choosing it needs no training). Asked of
+        a dataset not loaded yet, it reads the fingerprint from the manifest alone."""
+        from movierec.models.trained import folder_for
 
         choice = parse_method(method)
-        return (model_key(choice.name, choice.options) in self._models
-                or is_saved(self.dataset, choice.name, choice.options or None))
+        if model_key(choice.name, choice.options) in self._models:
+            return True
+        fingerprint = self.fingerprint()
+        return fingerprint is not None and (
+            folder_for(self.data_name, fingerprint, choice.name, choice.options or None)
+            / "model.json").is_file()
+
+    def fingerprint(self) -> str | None:
+        """The dataset's fingerprint, without loading it when it is not loaded yet."""
+        if self._dataset is not None:
+            return self._dataset.fingerprint
+        if self._fingerprint is None:
+            from movierec.data.prepare import peek_fingerprint
+
+            try:
+                self._fingerprint = peek_fingerprint(self.data_name, self.data_dir)
+            except (KeyError, OSError, ValueError):
+                return None
+        return self._fingerprint
+
+    def method_state(self, method: str) -> str:
+        """``ready``, ``training`` (a background fit is running), ``failed: why`` or
+        ``not trained`` for a menu key."""
+        if self.is_ready(method):
+            return "ready"
+        job = self.jobs.get(f"fit:{parse_method(method).key}")
+        if job is None:
+            return "not trained"
+        if job.running:
+            pct = "" if job.fraction is None else f" {100 * job.fraction:.0f}%"
+            return f"training{pct}"
+        return "ready" if job.state == "done" else f"failed: {job.error}"
+
+    def _model_for(self, checked: Checked,
+                   progress: Say | None) -> tuple[Recommender, str, str]:
+        """The model to answer with, a note when it stands in for the one asked, and the
+        menu key of the method that answers.
+
+        Without ``background`` this is `model` (fitted now when it must be). With it, a
+        method that would have to be fitted first is fitted in a background job instead,
+        and the answer comes from the default method (or popularity, while the default
+        itself is still being fitted); the note says so and how far the job has got.
+        """
+        key = checked.choice.key
+        if not self.background or self.is_ready(key):
+            return self.model(checked, progress), "", key
+        prior = self.jobs.get(f"fit:{key}")
+        if prior is not None and prior.state == "failed":
+            raise ServiceError("method_unavailable", f"{key} could not be trained here "
+                               f"({prior.error}); choose another method")
+        job = self.jobs.start(f"fit:{key}", key, lambda say: self.model(checked, say))
+        for stand_in in (self.default_method, "popularity"):
+            if stand_in != key and (stand_in == "popularity" or self.is_ready(stand_in)):
+                model = self.model(stand_in, progress)
+                return model, (f"{key} is being trained in the background ({job.describe()}); "
+                               f"this list is from {stand_in} meanwhile. Ask again once the "
+                               "menu shows it ready."), stand_in
+        return self.model(checked, progress), "", key
 
     # --- the request ------------------------------------------------------------------------
     def resolve(self, picks: Sequence[PickSpec | str]) -> ResolvedPicks:
@@ -243,7 +305,8 @@ class Service:
             raise ServiceError("no_movie_passes", "no movie in this dataset passes these "
                                f"filters ({describe_filter(flt)}): loosen them")
         t1 = time.perf_counter()
-        model = self.model(checked, progress) if len(profile.positives) else None
+        model, stand_in, used = (self._model_for(checked, progress) if len(profile.positives)
+                                 else (None, "", checked.choice.key))
         t2 = time.perf_counter()
         if wish is None:
             recs = model.recommend(profile, k=checked.k, candidates=flt, min_picks=1)
@@ -257,19 +320,22 @@ class Service:
         warnings = [] if results else [self._why_empty(checked)]
         t3 = time.perf_counter()
         answer = Answer(
-            dataset=self.data_name, method=checked.choice.key,
+            dataset=self.data_name, method=used,
             model=model.name if model is not None else "mood",
-            options=dict(checked.options),
+            options=dict(checked.options) if used == checked.choice.key else {},
             settings=model.config_dict() if model is not None else {},
             k=checked.k, filters=checked.filters_json(),
             picks=[p.to_json(self.catalog) for p in resolved.picks],
-            results=tuple(results), notes=tuple(resolved.notes), warnings=tuple(warnings),
+            results=tuple(results), notes=tuple(resolved.notes) + ((stand_in,) if stand_in
+                                                                    else ()),
+            warnings=tuple(warnings),
             timings={"resolve_ms": 1e3 * (t1 - t0), "model_ms": 1e3 * (t2 - t1),
                      "recommend_ms": 1e3 * (t3 - t2)},
             history=None if history is None else history.to_json(),
             mood=None if wish is None else {"text": wish.text, "understood": list(wish.understood),
                                             "by": self.mood_index(progress).kind})
-        self._answers.put(key, answer)
+        if not stand_in:   # a stand-in's answer must not outlive the background fit
+            self._answers.put(key, answer)
         return answer
 
     def _profile(self, resolved: ResolvedPicks, thumbs: Sequence[Thumb],
@@ -500,11 +566,8 @@ class Service:
                 self._warm_error = exc
             finally:
                 self._ready.set()
-            if include_map and self._warm_error is None:
-                try:
-                    self.catalog_map(lambda _m: None)
-                except Exception:  # noqa: BLE001 - the Explore tab reports it when opened
-                    pass
+            if include_map and self._warm_error is None:   # a job: the Explore tab sees it
+                self.jobs.start("map", "catalog map", self.catalog_map)
 
         self._warm_thread = threading.Thread(target=run, name="movierec-warm", daemon=True)
         self._warm_thread.start()
