@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # Raw data: MOVIEREC_DATA if set, else a sibling shared/data folder when there is one
-# (otherwise movierec looks in its downloads folder and offers `movierec download`).
+# (otherwise movierec looks in its downloads folder, and downloads what is missing).
 MOVIEREC_DATA ?= $(wildcard $(abspath ../shared/data))
 export MOVIEREC_DATA
 
@@ -13,16 +13,24 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[app]"
+# pip runs again only when pyproject.toml changes (the source is installed editable), so a
+# machine that lost its internet after installing still runs `make app` and `make test`.
+install: $(VENV)/.installed-app
 
-install-dev: $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[app,embeddings,neural,peers,dev]"
+install-dev: $(VENV)/.installed-dev
 
-# Sets everything up and serves the app on the default data (The Movies Dataset):
-# prepares the data and warms the default model first, then open http://127.0.0.1:7860
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[app,download]"
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[app,download,embeddings,neural,peers,dev]"
+	touch $@ $(VENV)/.installed-app
+
+# Sets everything up and serves the app on the default data (The Movies Dataset; fetched on
+# the first run when it is not here, ml-latest-small if Kaggle refuses), then open
+# http://127.0.0.1:7860 -- the page is up while the data and the default model load.
 app: install
-	$(BIN)/movierec prepare
 	$(BIN)/movierec serve
 
 test: install-dev

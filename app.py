@@ -1,11 +1,12 @@
 """movierec on Hugging Face Spaces (or anywhere): `python app.py`.
 
-Downloads and prepares the dataset on first start when no copy is found (set MOVIEREC_DATA
-to a folder holding the raw files to skip the download), then serves the Gradio app.
-Environment: MOVIEREC_DATASET (default 'ml-latest-small'), GRADIO_SERVER_NAME, GRADIO_SERVER_PORT.
+Serves the Gradio app. A bundle made by `movierec deploy` carries the prepared dataset and
+the fitted default method in ./home, linked into MOVIEREC_HOME at start, so nothing is
+downloaded or trained first; without it the dataset is downloaded and prepared on the
+first start (set MOVIEREC_DATA to a folder holding the raw files to skip the download).
+Environment: MOVIEREC_DATASET (default 'the-movies-dataset'), GRADIO_SERVER_NAME, GRADIO_SERVER_PORT.
 """
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -16,15 +17,16 @@ for source in (HERE / "src", HERE):  # a repository checkout, or a Space bundle
         sys.path.insert(0, str(source))
         break
 
-DATASET = os.environ.get("MOVIEREC_DATASET", 'ml-latest-small')
+DATASET = os.environ.get("MOVIEREC_DATASET", 'the-movies-dataset')
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    from movierec.app.deploy import ensure_data, space_home
+    from movierec.app.deploy import seed_home, space_home
 
     space_home()
-    ensure_data(DATASET)
-    from movierec.app import launch
+    if (HERE / "home").is_dir():
+        seed_home(HERE / "home")
+    from movierec.cli import app
 
-    launch(data=DATASET, host=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
-           port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    app(["serve", "--data", DATASET,
+         "--host", os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
+         "--port", os.environ.get("GRADIO_SERVER_PORT", "7860")])

@@ -66,7 +66,7 @@ def test_recommend_endpoint(served):
     assert len(out["results"]) == 6
     row = out["results"][0]
     assert list(row) == ["rank", "index", "title", "year", "genres", "tmdb_id", "imdb_id",
-                         "movielens_id", "poster_url", "score", "explanation"]
+                         "movielens_id", "poster_url", "overview", "score", "explanation"]
     assert row["explanation"] and row["index"] not in (1, 2, 3, 25)
     assert all(r["poster_url"] is None or r["poster_url"].startswith("https://")
                for r in out["results"])

@@ -461,3 +461,97 @@ def test_history_upload_group_and_mood_give_explained_posters(service, tmp_path)
         assert "Ana" in text_of(driver, "mr-group-table") and not error_toasts(driver)
         screenshot(driver, tmp_path, "movierec-together.png")
         assert driver.execute_script("return window.__xss") == 0
+
+
+# --- the Space bundle, as Hugging Face would run it -------------------------------------------
+def _wait_http(url: str, proc, timeout: float) -> float:
+    import time
+    import urllib.request
+
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if proc.poll() is not None:
+            raise AssertionError(f"app.py exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as answer:
+                if answer.status == 200:
+                    return time.perf_counter() - start
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"no page at {url} within {timeout} s")
+
+
+@pytest.mark.slow
+def test_space_bundle_in_a_fresh_venv_serves_the_pixar_trio(tmp_path, monkeypatch):
+    """`movierec deploy --dry-run DIR`, a venv made only from DIR/requirements.txt, then
+    `python DIR/app.py` with an empty home and no data folder: the Pixar trio is answered
+    with poster URLs and overviews within 30 s of the start, in the API and in the browser."""
+    import subprocess
+    import sys
+    import time
+
+    from typer.testing import CliRunner
+
+    from movierec.cli import app
+    from movierec.synthetic_files import movies_dataset_files, write_files
+
+    _require_browser()
+    write_files(tmp_path / "raw" / "the-movies-dataset", movies_dataset_files())
+    monkeypatch.setenv("MOVIEREC_DATA", str(tmp_path / "raw"))
+    monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "builder-home"))
+    bundle = tmp_path / "bundle"
+    built = CliRunner().invoke(app, ["deploy", "--space", "me/movierec", "--dry-run",
+                                     str(bundle)])
+    assert built.exit_code == 0, built.output
+    assert (bundle / "home" / "app" / "page-the-movies-dataset.json").is_file()
+    assert list((bundle / "home" / "models").glob("the-movies-dataset-*/hybrid-default/state.npz"))
+    assert "tmp" not in (next((bundle / "home" / "prepared").iterdir()) / "manifest.json"
+                         ).read_text()   # no builder's path goes public
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
+                    "-r", str(bundle / "requirements.txt")], check=True, timeout=900)
+    empty = tmp_path / "empty-home"
+    empty.mkdir()
+    port = free_port()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(empty), "GRADIO_SERVER_NAME": "127.0.0.1",
+           "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = open(tmp_path / "space.log", "wb")
+    started = time.perf_counter()
+    proc = subprocess.Popen([str(venv / "bin" / "python"), str(bundle / "app.py")], env=env,
+                            stdout=log, stderr=subprocess.STDOUT, cwd=str(tmp_path))
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_http(url, proc, 60)
+        import gradio_client
+
+        answer = gradio_client.Client(url, verbose=False).predict(
+            "Toy Story\nFinding Nemo\nUp", "", 5, api_name="/recommend_api")
+        answered = time.perf_counter() - started
+        assert answered < 30, f"first answer {answered:.1f} s after start"
+        assert answer["dataset"] == "the-movies-dataset" and answer["method"] == "hybrid"
+        assert {r["title"] for r in answer["results"]} <= {
+            "Monsters, Inc.", "The Incredibles", "Ratatouille", "WALL·E", "Toy Story 2",
+            "Inside Out", "Coco"}
+        for r in answer["results"]:
+            assert r["poster_url"].startswith("https://image.tmdb.org/t/p/")
+            assert r["overview"].startswith(r["title"] + ": A warm animated adventure")
+        assert not list((empty / ".cache" / "movierec").glob("raw/*"))   # nothing downloaded
+
+        with chromium() as driver:
+            open_app(driver, url)
+            wait_for(driver, lambda d: next((b for b in by_css(d, ".mr-example")
+                                             if b.text == "Pixar trio"), None),
+                     "no Pixar trio example").click()
+            shown = wait_for_results(driver, 5)
+            pixar = ("Monsters, Inc. (2001)", "The Incredibles (2004)", "Ratatouille (2007)",
+                     "WALL·E (2008)", "Toy Story 2 (1999)", "Inside Out (2015)", "Coco (2017)")
+            assert all(caption.split(" · ")[0] in pixar for caption in shown[:5]), shown
+            details = open_first_details(driver)
+            assert "A warm animated adventure about friendship" in details
+            screenshot(driver, tmp_path, "space-bundle.png")
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()

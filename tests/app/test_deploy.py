@@ -20,8 +20,15 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
-    return deploy.build_bundle(tmp_path_factory.mktemp("space") / "bundle",
-                               space="someone/movierec-demo", data="ml-latest-small")
+    """The default bundle (The Movies Dataset, prepared, hybrid fitted) from small raw files."""
+    from movierec.synthetic_files import movies_dataset_files, write_files
+
+    root = tmp_path_factory.mktemp("space")
+    write_files(root / "raw" / "the-movies-dataset", movies_dataset_files())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MOVIEREC_DATA", str(root / "raw"))
+        mp.setenv("MOVIEREC_HOME", str(root / "home"))
+        return deploy.build_bundle(root / "bundle", space="someone/movierec-demo")
 
 
 def front_matter(text: str) -> dict:
@@ -39,12 +46,49 @@ def test_bundle_has_the_entry_readme_requirements_and_package(bundle):
     assert bundle.total_bytes == sum(s for _, s in bundle.files) < 5_000_000
 
 
-def test_bundle_holds_no_data_caches_or_bytecode(bundle):
-    for rel, _ in bundle.files:
+def test_bundle_holds_the_prepared_data_and_fitted_default_and_no_raw_files(bundle):
+    names = {rel for rel, _ in bundle.files}
+    for rel in names:
         parts = Path(rel).parts
         assert "__pycache__" not in parts, rel
-        assert Path(rel).suffix in {".py", ".md", ".txt", ""}, rel
-    assert {rel for rel, _ in bundle.files if Path(rel).suffix == ""} == {".gitignore"}
+        if parts[0] == "home":   # artifacts: what the app needs to answer at once
+            assert Path(rel).suffix in {".json", ".npz", ".parquet"}, rel
+        else:
+            assert Path(rel).suffix in {".py", ".md", ".txt", ""}, rel
+    assert {rel for rel in names if Path(rel).suffix == ""} == {".gitignore", ".gitattributes"}
+    prepared = [rel for rel in names if rel.startswith("home/prepared/the-movies-dataset-")]
+    assert {Path(rel).name for rel in prepared} == {"catalog.parquet", "ratings.npz",
+                                                    "manifest.json"}
+    assert any(rel.endswith("/hybrid-default/state.npz") for rel in names)
+    assert "home/app/page-the-movies-dataset.json" in names
+    attributes = (bundle.folder / ".gitattributes").read_text()
+    assert "*.npz filter=lfs" in attributes and "*.parquet filter=lfs" in attributes
+
+
+def test_the_bundled_manifest_names_no_path_of_the_machine_that_built_it(bundle):
+    import json
+
+    (manifest,) = [bundle.folder / rel for rel, _ in bundle.files
+                   if rel.endswith("manifest.json")]
+    record = json.loads(manifest.read_text())
+    assert "artifact" not in record
+    assert all(i["location"].startswith("(bundled) ") for i in record["inputs"])
+    assert str(bundle.folder.parent) not in manifest.read_text()
+
+
+def test_a_seeded_home_serves_the_bundle_without_raw_files(bundle, tmp_path, monkeypatch):
+    from movierec.service import Service
+
+    monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MOVIEREC_DATA", raising=False)
+    linked = deploy.seed_home(bundle.folder / "home")
+    assert linked == sum(1 for rel, _ in bundle.files if rel.startswith("home/"))
+    assert deploy.seed_home(bundle.folder / "home") == 0        # idempotent
+    service = Service("the-movies-dataset")
+    assert service.is_ready("hybrid")                           # shipped, not trained here
+    answer = service.recommend(["Toy Story", "Finding Nemo", "Up"])
+    assert answer.results[0].overview and answer.results[0].poster_url
+    assert not (tmp_path / "home" / "raw").exists() or not any((tmp_path / "home" / "raw").iterdir())
 
 
 def test_readme_front_matter_is_valid_spaces_yaml(bundle):
@@ -63,12 +107,12 @@ def test_requirements_parse_and_hold_the_app_stack_without_torch(bundle):
     reqs = {Requirement(line).name.lower(): Requirement(line) for line in lines}
     assert {"numpy", "pandas", "scipy", "scikit-learn", "implicit", "rapidfuzz", "gradio",
             "plotly", "matplotlib"} <= set(reqs)
-    assert "torch" not in reqs and "kagglehub" not in reqs
+    assert "torch" not in reqs and "kagglehub" in reqs     # the default data is Kaggle's
     installed = importlib.metadata.version("gradio")
     assert reqs["gradio"].specifier.contains(installed)
     assert all(str(r.specifier) for r in reqs.values())   # every line pins a minimum
-    tmdb = deploy.requirements("the-movies-dataset")
-    assert any(line.startswith("kagglehub") for line in tmdb)
+    grouplens = deploy.requirements("ml-latest-small")
+    assert not any(line.startswith("kagglehub") for line in grouplens)
 
 
 def test_package_imports_from_the_bundle_alone(bundle):
@@ -103,11 +147,25 @@ def test_cli_dry_run_lists_the_files(tmp_path):
     from movierec.cli import app
 
     out = tmp_path / "dry"
-    result = CliRunner().invoke(app, ["deploy", "--space", "me/demo", "--dry-run", str(out)],
+    result = CliRunner().invoke(app, ["deploy", "--space", "me/demo", "--dry-run", str(out),
+                                      "--no-artifacts", "--data", "ml-latest-small"],
                                 env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "app.py" in result.output and "requirements.txt" in result.output
-    assert (out / "movierec" / "__init__.py").is_file()
+    assert "MB (Hub LFS takes the large ones" in result.output
+    assert (out / "movierec" / "__init__.py").is_file() and not (out / "home").exists()
+
+
+def test_cli_dry_run_without_the_data_says_how_to_get_it(tmp_path, monkeypatch):
+    from movierec.cli import app
+
+    monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MOVIEREC_DATA", str(tmp_path / "nothing"))
+    monkeypatch.setenv("MOVIEREC_GROUPLENS_URL", "http://127.0.0.1:9")   # offline
+    result = CliRunner().invoke(app, ["deploy", "--space", "me/demo", "--dry-run",
+                                      str(tmp_path / "b"), "--data", "ml-latest-small"])
+    assert result.exit_code == 2 and "No internet connection" in result.output
+    assert "ml-latest-small --from PATH" in result.output and not (tmp_path / "b").exists()
 
 
 class FakeApi:
@@ -132,12 +190,12 @@ def test_deploy_creates_the_space_and_uploads_the_bundle(monkeypatch):
     FakeApi.calls = []
     monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
     monkeypatch.setenv("HF_TOKEN", "hf_test")
-    url = deploy.deploy("me/demo")
+    url = deploy.deploy("me/demo", artifacts=False)
     assert url == "https://huggingface.co/spaces/me/demo"
     (_, token), (_, repo, create), (_, repo2, upload, files) = FakeApi.calls
     assert token == "hf_test" and repo == repo2 == "me/demo"
     assert create["repo_type"] == "space" and create["space_sdk"] == "gradio" and create["exist_ok"]
-    assert upload["repo_type"] == "space"
+    assert upload["repo_type"] == "space" and "home/**" in upload["delete_patterns"]
     assert {"app.py", "README.md", "requirements.txt", "movierec/__init__.py"} <= set(files)
 
 
@@ -152,6 +210,7 @@ def test_deploy_without_a_token_says_how_to_get_one(monkeypatch):
 
 
 def test_ensure_data_downloads_only_when_raw_files_are_missing(tmp_path, monkeypatch):
+    from movierec.data import obtain
     from movierec.data import download as dl
 
     monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))
@@ -170,7 +229,7 @@ def test_ensure_data_downloads_only_when_raw_files_are_missing(tmp_path, monkeyp
         fetched.append(name)
         return folder
 
-    monkeypatch.setattr(dl, "download", fake_download)
+    monkeypatch.setattr(obtain, "download", fake_download)
     messages: list[str] = []
     ds = deploy.ensure_data("ml-latest-small", messages.append)
     assert fetched == ["ml-latest-small"] and len(ds.catalog) == 3
@@ -178,7 +237,7 @@ def test_ensure_data_downloads_only_when_raw_files_are_missing(tmp_path, monkeyp
     messages.clear()
     deploy.ensure_data("ml-latest-small", messages.append)
     assert fetched == ["ml-latest-small"]                 # second start: no download
-    assert any("raw files found" in m for m in messages)
+    assert not any("downloading" in m for m in messages)
 
 
 def test_deploy_without_a_reachable_hub_is_a_clear_message(monkeypatch):
@@ -194,7 +253,7 @@ def test_deploy_without_a_reachable_hub_is_a_clear_message(monkeypatch):
     monkeypatch.setattr(huggingface_hub, "HfApi", Offline)
     monkeypatch.setenv("HF_TOKEN", "hf_test")
     with pytest.raises(deploy.DeployError, match="could not reach Hugging Face.*--dry-run"):
-        deploy.deploy("me/demo")
+        deploy.deploy("me/demo", artifacts=False)
     monkeypatch.setattr(Offline, "create_repo", lambda self, repo_id, **kw: 1 / 0)
     with pytest.raises(ZeroDivisionError):        # a bug is not disguised as the network
-        deploy.deploy("me/demo")
+        deploy.deploy("me/demo", artifacts=False)

@@ -184,7 +184,7 @@ def test_recommend_stays_in_the_block_and_fills_every_view(service):
     assert len(results.table()[0]) == len(handlers.TABLE_HEADERS)
     api_rows = results.answer.to_json()["results"]
     assert list(api_rows[0]) == ["rank", "index", "title", "year", "genres", "tmdb_id", "imdb_id",
-                                 "movielens_id", "poster_url", "score", "explanation"]
+                                 "movielens_id", "poster_url", "overview", "score", "explanation"]
 
 
 def test_posters_are_urls_or_existing_cards(service):

@@ -1,23 +1,30 @@
-"""Ship the app to a Hugging Face Space: build a self-contained bundle, upload it.
+"""Ship the app to a Hugging Face Space: a bundle that answers at once, and its upload.
 
-`build_bundle(folder, space=..., data=...)` writes what a Gradio Space needs and nothing else:
+`build_bundle(folder, space=..., data=...)` writes what a Gradio Space needs:
 
-* ``app.py`` -- the entry (`render_app_py`): on first start it downloads the raw data if no
-  copy is found (`ensure_data`: MovieLens from GroupLens needs no account; The Movies
-  Dataset needs kagglehub and Kaggle credentials), prepares it, then launches the app;
+* ``app.py`` -- the entry (`render_app_py`): it links the bundled artifacts into
+  MOVIEREC_HOME (`seed_home`), then runs ``movierec serve`` (which downloads and prepares the
+  data only when no prepared copy is there);
+* ``home/`` -- the prepared dataset (default: The Movies Dataset, with posters, overviews,
+  cast and keywords), the fitted default method, the page's cached facts and, when present
+  here, the catalog's precomputed sentence embeddings: the Space neither downloads nor
+  trains before it answers;
 * ``README.md`` with the Spaces front matter (``sdk: gradio``, ``sdk_version`` = the gradio
-  installed here, so the Space runs what was tested);
+  installed here, so the Space runs what was tested) and ``.gitattributes`` sending the
+  binary artifacts through Git LFS, as the Hub expects;
 * ``requirements.txt`` -- movierec's runtime dependencies plus the app's (gradio, plotly,
-  matplotlib), read from pyproject.toml (or the installed metadata); no torch;
+  matplotlib) and kagglehub, read from pyproject.toml (or the installed metadata); no torch;
 * ``movierec/`` -- this package's source, so the Space needs no PyPI release of movierec.
 
-No data, models, caches or ``__pycache__`` go in. `deploy` uploads a bundle with
-``huggingface_hub`` (token from ``--token``, ``HF_TOKEN`` or a saved ``hf auth login``).
+No raw data, caches or ``__pycache__`` go in. `deploy` uploads a bundle with
+``huggingface_hub`` (token from ``--token``, ``HF_TOKEN`` or a saved ``hf auth login``);
+files over 10 MB go through LFS, which ``upload_folder`` does by itself.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import logging
 import os
 import re
@@ -29,9 +36,12 @@ from pathlib import Path
 from typing import Callable
 
 import movierec
+from movierec.data.sources import DEFAULT_SOURCE
 
 SPACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
-DEFAULT_SPACE_DATA = "ml-latest-small"   # GroupLens: downloadable without an account
+DEFAULT_SPACE_DATA = DEFAULT_SOURCE   # The Movies Dataset: posters, overviews, cast
+BUNDLE_HOME = "home"   # the bundled MOVIEREC_HOME (prepared data, fitted model, page facts)
+LFS_PATTERNS = ("*.npz", "*.parquet")
 APP_REQUIREMENTS = ("gradio", "plotly", "matplotlib")   # the [app] extra minus deploy tooling
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 SKIP_SUFFIXES = {".pyc", ".pyo", ".so", ".npz", ".parquet", ".sqlite", ".db", ".zip", ".csv"}
@@ -60,42 +70,55 @@ def space_home() -> None:
         os.environ["MOVIEREC_HOME"] = "/data/movierec"
 
 
-def ensure_data(name: str, progress: Callable[[str], None] | None = None):
-    """The prepared dataset ``name``: prepared if missing, raw files downloaded if missing.
+def seed_home(bundled: Path) -> int:
+    """Link every file of a bundled home into MOVIEREC_HOME where none is there yet.
 
-    Raw files are looked for where every movierec command looks (``MOVIEREC_DATA``, the
-    downloads folder); only when none is found is the dataset downloaded.
+    Files are symlinked (copied where links are not allowed), never moved: the bundle stays
+    as uploaded, and whatever the app writes later (feedback, new fits) goes to the home.
+    Returns how many files were linked.
     """
-    from movierec.data import MissingFileError, get_spec, load_dataset
-    from movierec.data.download import DownloadError, download
-    from movierec.data.sources import locate
+    from movierec.paths import movierec_home
+
+    home, linked = movierec_home(), 0
+    for source in sorted(p for p in Path(bundled).rglob("*") if p.is_file()):
+        target = home / source.relative_to(bundled)
+        if target.exists() or target.is_symlink():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.symlink_to(source.resolve())
+        except OSError:
+            shutil.copy2(source, target)
+        linked += 1
+    return linked
+
+
+def ensure_data(name: str, progress: Callable[[str], None] | None = None):
+    """The prepared dataset ``name`` (or the fallback `obtain` chose): raw files downloaded
+    only when neither they nor a prepared copy are here."""
+    from movierec.data import load_dataset
+    from movierec.data.download import DownloadError
+    from movierec.data.obtain import obtain
 
     say = progress or log.info
-    spec = get_spec(name)
     try:
-        raw = locate(spec)
-        say(f"{spec.name}: raw files found at {raw.location}")
-    except MissingFileError:
-        say(f"{spec.name}: raw files not found; downloading ({spec.description})")
-        try:
-            folder = download(spec.name, progress=False, timeout=10.0)
-        except DownloadError as err:
-            raise DeployError(f"cannot get {spec.name}: {err}") from err
-        say(f"{spec.name}: downloaded to {folder}")
-    say(f"{spec.name}: loading (prepared once, then cached under MOVIEREC_HOME)")
-    dataset = load_dataset(spec.name, progress=say)
-    say(f"{spec.name}: {len(dataset.catalog):,} movies, {dataset.ratings.matrix.nnz:,} ratings")
+        got = obtain(name, progress=say, bars=False)
+    except DownloadError as err:
+        raise DeployError(f"cannot get {name}: {err}") from err
+    dataset = load_dataset(got.name, progress=say)
+    say(f"{got.name}: {len(dataset.catalog):,} movies, {dataset.ratings.matrix.nnz:,} ratings")
     return dataset
 
 
 APP_TEMPLATE = '''"""movierec on Hugging Face Spaces (or anywhere): `python app.py`.
 
-Downloads and prepares the dataset on first start when no copy is found (set MOVIEREC_DATA
-to a folder holding the raw files to skip the download), then serves the Gradio app.
+Serves the Gradio app. A bundle made by `movierec deploy` carries the prepared dataset and
+the fitted default method in ./home, linked into MOVIEREC_HOME at start, so nothing is
+downloaded or trained first; without it the dataset is downloaded and prepared on the
+first start (set MOVIEREC_DATA to a folder holding the raw files to skip the download).
 Environment: MOVIEREC_DATASET (default {dataset!r}), GRADIO_SERVER_NAME, GRADIO_SERVER_PORT.
 """
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -109,15 +132,16 @@ for source in (HERE / "src", HERE):  # a repository checkout, or a Space bundle
 DATASET = os.environ.get("MOVIEREC_DATASET", {dataset!r})
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    from movierec.app.deploy import ensure_data, space_home
+    from movierec.app.deploy import seed_home, space_home
 
     space_home()
-    ensure_data(DATASET)
-    from movierec.app import launch
+    if (HERE / "home").is_dir():
+        seed_home(HERE / "home")
+    from movierec.cli import app
 
-    launch(data=DATASET, host=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
-           port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    app(["serve", "--data", DATASET,
+         "--host", os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
+         "--port", os.environ.get("GRADIO_SERVER_PORT", "7860")])
 '''
 
 
@@ -205,9 +229,8 @@ Name three or more movies you love (typos are fine) and get recommendations, eac
 reason, from one of many methods (content similarity, taste clusters, item-kNN, ALS, EASE,
 a hybrid, ...). Thumbs up/down refine the list and are stored as feedback.
 
-Data: **{spec.name}** -- {spec.description}. On its first start the Space downloads it from
-its original public location and prepares it (a minute or so); later starts reuse it when
-persistent storage is enabled. MovieLens data: F. Maxwell Harper and Joseph A. Konstan.
+Data: **{spec.name}** -- {spec.description}. The Space ships it prepared, with the fitted
+default method (in `home/`), so it answers as soon as it has started. MovieLens data: F. Maxwell Harper and Joseph A. Konstan.
 2015. The MovieLens Datasets: History and Context. ACM TiiS 5, 4. Movie posters, where
 shown, come from TMDb's public image service; this product uses the TMDb API but is not
 endorsed or certified by TMDb.
@@ -232,10 +255,18 @@ def check_space_id(space: str) -> str:
     return space
 
 
-def build_bundle(folder: str | Path, *, space: str, data: str = DEFAULT_SPACE_DATA) -> Bundle:
-    """Write the Space bundle into ``folder`` (created; must be empty) and list its files."""
+def build_bundle(folder: str | Path, *, space: str, data: str = DEFAULT_SPACE_DATA,
+                 method: str | None = None, artifacts: bool = True,
+                 progress: Callable[[str], None] | None = None) -> Bundle:
+    """Write the Space bundle into ``folder`` (created; must be empty) and list its files.
+
+    With ``artifacts`` (the default) the dataset must be here (raw files or prepared): it
+    is prepared, ``method`` (default: the service's default) fitted if not saved yet, and
+    both copied under ``home/`` with the page's facts and any precomputed embeddings.
+    """
     from movierec.data import get_spec
 
+    say = progress or (lambda _m: None)
     space = check_space_id(space)
     try:
         data = get_spec(data).name
@@ -247,15 +278,84 @@ def build_bundle(folder: str | Path, *, space: str, data: str = DEFAULT_SPACE_DA
                           "the bundle")
     if folder.exists() and any(folder.iterdir()):
         raise DeployError(f"{folder} is not empty; give a new or empty folder for the bundle")
+    if artifacts:   # first, so a missing dataset leaves no half-written bundle behind
+        staged = _stage_artifacts(data, method, say)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "app.py").write_text(render_app_py(data), encoding="utf-8")
     (folder / "README.md").write_text(readme(space, data), encoding="utf-8")
     (folder / "requirements.txt").write_text("\n".join(requirements(data)) + "\n", encoding="utf-8")
     (folder / ".gitignore").write_text("__pycache__/\n*.pyc\n.movierec/\n", encoding="utf-8")
+    (folder / ".gitattributes").write_text(
+        "".join(f"{p} filter=lfs diff=lfs merge=lfs -text\n" for p in LFS_PATTERNS),
+        encoding="utf-8")
     _copy_package(folder / "movierec")
+    if artifacts:
+        for source, relative in staged:
+            target = folder / BUNDLE_HOME / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.name == "manifest.json":
+                target.write_text(_public_manifest(source), encoding="utf-8")
+            else:
+                shutil.copy2(source, target)
     files = sorted((p.relative_to(folder).as_posix(), p.stat().st_size)
                    for p in folder.rglob("*") if p.is_file())
     return Bundle(folder, files)
+
+
+def _public_manifest(path: Path) -> str:
+    """A prepared dataset's manifest without this machine's paths (a Space is public): the
+    raw files' folders become "(bundled) NAME", the artifact's own folder is left out."""
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.pop("artifact", None)
+    for record in manifest.get("inputs", []):
+        if "location" in record:
+            record["location"] = f"(bundled) {Path(record['location']).name}"
+    return json.dumps(manifest, indent=2)
+
+
+def _stage_artifacts(data: str, method: str | None,
+                     say: Callable[[str], None]) -> list[tuple[Path, Path]]:
+    """(file here, path under the bundle's home) for what the Space needs to answer at once."""
+    from movierec.app.context import AppService
+    from movierec.data import MissingFileError
+    from movierec.models.embeddings import cache_path, catalog_texts, texts_key
+    from movierec.models.trained import fit
+    from movierec.paths import app_dir, movierec_home
+    from movierec.service import parse_method
+
+    from movierec.data.download import DownloadError
+    from movierec.data.obtain import obtain
+
+    try:   # fetched when missing, like every command; never another dataset instead
+        obtain(data, progress=say, fallback=None)
+    except DownloadError as err:
+        raise MissingFileError(str(err)) from err
+    service = AppService(data, background=False, progress=say)
+    if method:
+        service.default_method = parse_method(method).key
+    try:
+        dataset = service.dataset
+    except Exception as err:  # noqa: BLE001 - ServiceError(data_missing) and kin
+        raise DeployError(f"the bundle ships {data} prepared, so it must be here first: "
+                          f"{getattr(err, 'message', err)}") from None
+    artifact = Path(dataset.manifest.get("artifact") or "")
+    if not (artifact / "manifest.json").is_file():
+        raise MissingFileError(f"the prepared {data} has no artifact folder on disk")
+    choice = parse_method(service.default_method)
+    say(f"fitting {choice.key} (once; saved fits are reused)")
+    fitted = fit(choice.name, dataset, choice.options or None, progress=say)
+    service.page_facts()
+    staged = [(p, Path("prepared") / artifact.name / p.name) for p in artifact.iterdir()
+              if p.is_file()]
+    if fitted.folder is not None:
+        rel = fitted.folder.relative_to(movierec_home())
+        staged += [(p, rel / p.name) for p in fitted.folder.iterdir() if p.is_file()]
+    facts = app_dir() / f"page-{dataset.name}.json"
+    staged.append((facts, Path("app") / facts.name))
+    vectors = cache_path(texts_key(catalog_texts(dataset.catalog)))
+    if vectors.is_file():
+        staged.append((vectors, Path("cache") / "embeddings" / vectors.name))
+    return staged
 
 
 # --- upload -----------------------------------------------------------------------------------
@@ -276,7 +376,8 @@ def _token(token: str | None) -> str:
 
 
 def deploy(space: str, *, data: str = DEFAULT_SPACE_DATA, token: str | None = None,
-           private: bool = False, progress: Callable[[str], None] | None = None) -> str:
+           private: bool = False, progress: Callable[[str], None] | None = None,
+           method: str | None = None, artifacts: bool = True) -> str:
     """Create the Space if needed and upload a fresh bundle; returns the Space's URL."""
     say = progress or (lambda _m: None)
     space = check_space_id(space)
@@ -287,7 +388,8 @@ def deploy(space: str, *, data: str = DEFAULT_SPACE_DATA, token: str | None = No
     except ImportError as err:
         raise DeployError('uploading needs huggingface_hub: pip install "movierec[app]"') from err
     with tempfile.TemporaryDirectory(prefix="movierec-space-") as tmp:
-        bundle = build_bundle(Path(tmp) / "bundle", space=space, data=data)
+        bundle = build_bundle(Path(tmp) / "bundle", space=space, data=data, method=method,
+                              artifacts=artifacts, progress=say)
         say(f"bundle: {len(bundle.files)} files, {bundle.total_bytes / 1e6:.1f} MB")
         api = HfApi(token=token)
         try:
@@ -297,7 +399,7 @@ def deploy(space: str, *, data: str = DEFAULT_SPACE_DATA, token: str | None = No
             say("uploading")
             api.upload_folder(folder_path=str(bundle.folder), repo_id=space, repo_type="space",
                               commit_message=f"movierec {movierec.__version__}",
-                              delete_patterns=["movierec/**"])   # drop modules removed since
+                              delete_patterns=["movierec/**", f"{BUNDLE_HOME}/**"])   # stale
         except HfHubHTTPError as err:
             status = getattr(err.response, "status_code", None)
             hint = (" The token lacks write access to this namespace." if status in (401, 403)

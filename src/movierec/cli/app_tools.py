@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from movierec.cli import render
-from movierec.cli.main import app, fail
+from movierec.cli.main import app, fail, failing_clearly
+from movierec.data import DEFAULT_SOURCE
 
 feedback_app = typer.Typer(help="The thumbs up/down people gave in the app.", no_args_is_help=True)
 app.add_typer(feedback_app, name="feedback")
@@ -44,31 +45,49 @@ def deploy(
     space: str = typer.Option(..., "--space", help="Hugging Face Space id, OWNER/NAME."),
     dry_run: Optional[Path] = typer.Option(None, "--dry-run", help="Write the bundle to this "
                                            "folder and list it instead of uploading."),
-    data: str = typer.Option("ml-latest-small", "--data", "-d", help="Dataset the Space serves "
-                             "(downloaded on its first start)."),
+    data: str = typer.Option(DEFAULT_SOURCE, "--data", "-d", help="Dataset the Space "
+                             "serves (shipped prepared, with its fitted default method)."),
+    method: Optional[str] = typer.Option(None, "--method", "-m", help="Method fitted and "
+                                         "shipped as the Space's default (default: hybrid)."),
+    artifacts: bool = typer.Option(True, "--artifacts/--no-artifacts", help="Ship the "
+                                   "prepared data and fitted model (else the Space downloads "
+                                   "and prepares them on its first start)."),
     token: Optional[str] = typer.Option(None, "--token", help="Hugging Face token with write "
                                         "access (default: HF_TOKEN)."),
     private: bool = typer.Option(False, "--private", help="Create the Space as private."),
 ):
     """Bundle the app for a Hugging Face Space (app.py, README front matter, requirements,
-    the movierec source) and upload it, or write it to a folder with --dry-run."""
+    the movierec source, the prepared data and fitted model) and upload it, or write it to
+    a folder with --dry-run."""
     from movierec.app import deploy as dep
 
+    say = (lambda m: render.err.print(m, highlight=False, markup=False))
     try:
-        if dry_run is not None:
-            bundle = dep.build_bundle(dry_run, space=space, data=data)
-            table = Table(title=f"Space bundle for {space} in {dry_run}")
-            table.add_column("file")
-            table.add_column("bytes", justify="right")
-            for rel, size in bundle.files:
-                table.add_row(rel, f"{size:,}")
-            table.add_row("[bold]total[/]", f"[bold]{bundle.total_bytes:,}[/]")
-            render.console.print(table)
-            render.console.print(f"{len(bundle.files)} files. Upload with: "
-                                 f"movierec deploy --space {space} --data {data}", highlight=False)
-            return
-        url = dep.deploy(space, data=data, token=token, private=private,
-                         progress=lambda m: render.err.print(m, highlight=False))
+        with failing_clearly():
+            if dry_run is not None:
+                bundle = dep.build_bundle(dry_run, space=space, data=data, method=method,
+                                          artifacts=artifacts, progress=say)
+                _print_bundle(bundle, space, dry_run, data)
+                return
+            url = dep.deploy(space, data=data, token=token, private=private, method=method,
+                             artifacts=artifacts, progress=say)
     except dep.DeployError as exc:
         fail(str(exc))
     render.console.print(f"[green]uploaded[/] {space}: {url}")
+
+
+def _print_bundle(bundle, space: str, folder: Path, data: str) -> None:
+    """The bundle's files (folders of the home summed) and its size against the 500 MB aim."""
+    table = Table(title=f"Space bundle for {space} in {folder}")
+    table.add_column("file")
+    table.add_column("bytes", justify="right")
+    source = [(rel, size) for rel, size in bundle.files if rel.startswith("movierec/")]
+    for rel, size in bundle.files:
+        if not rel.startswith("movierec/"):
+            table.add_row(rel, f"{size:,}")
+    table.add_row(f"movierec/ ({len(source)} source files)", f"{sum(s for _, s in source):,}")
+    table.add_row("[bold]total[/]", f"[bold]{bundle.total_bytes:,}[/]")
+    render.console.print(table)
+    render.console.print(f"{len(bundle.files)} files, {bundle.total_bytes / 1e6:.1f} MB "
+                         f"(Hub LFS takes the large ones; aim: at most 500 MB). Upload with: "
+                         f"movierec deploy --space {space} --data {data}", highlight=False)

@@ -403,8 +403,11 @@ def _require_online(url: str, spec: SourceSpec, timeout: float) -> None:
     host, port = _endpoint(url)
     reason = _probe(host, port, timeout)
     if reason is not None:
+        target = urlsplit(url).hostname or host
+        where = (f"{host}:{port}" if target == host
+                 else f"{target} through the proxy {host}:{port}")
         raise OfflineError(
-            f"No internet connection: could not reach {host}:{port} ({reason}), so "
+            f"No internet connection: could not reach {where} ({reason}), so "
             f"{spec.name} cannot be downloaded.\n{_local_help(spec)}"
         )
 

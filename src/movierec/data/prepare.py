@@ -331,6 +331,7 @@ def _read_copy(folder: Path, spec: SourceSpec, missing: MissingFileError,
         dataset = read_dataset(folder)
     except DamagedArtifactError as exc:
         raise MissingFileError(f"{exc}, and it cannot be rebuilt: {missing}") from exc
+    dataset.manifest["artifact"] = str(folder)
     if progress is not None:
         progress(f"{spec.name}: using the prepared copy in {folder.name} (no raw files here)")
     return dataset
