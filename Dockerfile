@@ -1,7 +1,10 @@
-# movierec web app in a container: docker build -t movierec . && docker run -p 7860:7860 movierec
-# Raw data is downloaded on first start (MovieLens from GroupLens by default), or mounted:
-#   docker run -p 7860:7860 -v /path/to/data:/data:ro -e MOVIEREC_DATA=/data \
-#              -e MOVIEREC_DATASET=the-movies-dataset -v movierec-home:/home/movierec/.cache movierec
+# movierec web app in a container, from a clean checkout:
+#   docker build -t movierec . && docker run -p 7860:7860 -v movierec-home:/home/movierec/.cache movierec
+# The same entry as the Space (app.py -> `movierec serve`): on the first start The Movies
+# Dataset is downloaded from Kaggle (kagglehub; pass -e KAGGLE_USERNAME -e KAGGLE_KEY where
+# Kaggle wants a login; MovieLens' ml-latest-small from GroupLens if Kaggle refuses), prepared
+# once into the volume, and served; later starts reuse it. Or mount files you already have:
+#   docker run -p 7860:7860 -v /path/to/data:/data:ro -e MOVIEREC_DATA=/data movierec
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -9,7 +12,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     GRADIO_ANALYTICS_ENABLED=False \
-    MOVIEREC_DATASET=ml-latest-small
+    GRADIO_SERVER_NAME=0.0.0.0 \
+    GRADIO_SERVER_PORT=7860 \
+    MOVIEREC_DATASET=the-movies-dataset
 
 # implicit uses OpenMP (libgomp); everything else ships as manylinux wheels
 RUN apt-get update \
@@ -17,7 +22,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/movierec
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md app.py ./
 COPY src ./src
 RUN pip install ".[app,download]"
 
@@ -28,5 +33,4 @@ ENV MOVIEREC_HOME=/home/movierec/.cache/movierec
 VOLUME ["/home/movierec/.cache"]
 
 EXPOSE 7860
-# prepare the dataset (downloading its raw files only when none are mounted), then serve
-CMD ["sh", "-c", "python -c \"import logging, sys; logging.basicConfig(level=logging.INFO); from movierec.app.deploy import ensure_data; ensure_data(sys.argv[1])\" \"$MOVIEREC_DATASET\" && exec movierec serve --host 0.0.0.0 --port 7860 --data \"$MOVIEREC_DATASET\""]
+CMD ["python", "app.py"]

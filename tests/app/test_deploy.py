@@ -53,6 +53,8 @@ def test_bundle_holds_the_prepared_data_and_fitted_default_and_no_raw_files(bund
         assert "__pycache__" not in parts, rel
         if parts[0] == "home":   # artifacts: what the app needs to answer at once
             assert Path(rel).suffix in {".json", ".npz", ".parquet"}, rel
+        elif parts[:3] == ("movierec", "evaluation", "published"):   # the report's numbers
+            assert Path(rel).name in {"results.json", "meta.json"}, rel
         else:
             assert Path(rel).suffix in {".py", ".md", ".txt", ""}, rel
     assert {rel for rel in names if Path(rel).suffix == ""} == {".gitignore", ".gitattributes"}

@@ -454,3 +454,28 @@ def test_a_group_member_given_as_a_path_is_named_not_dropped(service):
     results = handlers.together(service, "Ana: Family Movie 1; Family Movie 2; Family Movie 3\n"
                                 "Ben: @/etc/passwd", Settings(method="item_knn", k=4))
     assert not results.ok and "Ben" in results.message and "path" in results.message
+
+
+def test_a_fresh_home_shows_the_published_evaluation_then_local_runs_first(tmp_path,
+                                                                           monkeypatch):
+    from movierec.app.tabs import load_evaluations, run_label
+    from movierec.evaluation.results import published_results
+
+    monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))
+    shipped = load_evaluations()
+    assert {(r.meta["dataset"], r.meta["tag"]) for r in shipped} >= {
+        ("ml-100k", "heldout-users-picks3"), ("the-movies-dataset", "heldout-users-picks3")}
+    assert all(r.meta["published"] for r in shipped)
+    meta, table, figure, full = evaluation_view(shipped, 0)
+    assert "published with movierec" in meta and "docs/REPORT.md" in meta
+    assert "95% CI" in table.columns and len(table) >= 10 and figure is not None
+    assert run_label(shipped[0], 0).startswith("1. published: ")
+
+    mine = published_results()[0]                       # a local run of one's own
+    mine.meta.pop("published")
+    mine.meta["date"] = "2030-01-01T00:00:00+00:00"
+    mine.write(tmp_path / "home" / "evaluations" / "mine")
+    runs = load_evaluations()
+    assert len(runs) == len(shipped) + 1
+    assert run_label(runs[0], 0).startswith("1. your run: ")
+    assert "published with movierec" not in evaluation_view(runs, 0)[0]

@@ -18,7 +18,8 @@ from movierec.app.views import esc, evaluation_meta_html, message_html
 PRIVATE: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": 2}
 NO_EVALUATION = ("No evaluation results yet. Run `movierec evaluate` (for example "
                  "`movierec evaluate --data ml-100k`) and reopen this tab: it shows the "
-                 "newest results found under MOVIEREC_HOME/evaluations.")
+                 "newest results found under MOVIEREC_HOME/evaluations, then the published "
+                 "ones.")
 
 
 # --- Explore ----------------------------------------------------------------------------
@@ -133,16 +134,18 @@ def together_tab(service: AppService) -> gr.Tab:
 
 # --- Evaluation -------------------------------------------------------------------------
 def load_evaluations() -> list:
-    """Newest-first evaluation results found under MOVIEREC_HOME/evaluations."""
-    from movierec.evaluation.results import latest_results
+    """This machine's evaluation runs (MOVIEREC_HOME/evaluations, newest first), then the
+    published ones docs/REPORT.md reports (shipped with movierec, so a fresh app has them)."""
+    from movierec.evaluation.results import latest_results, published_results
 
-    return list(latest_results())
+    return list(latest_results()) + list(published_results())
 
 
 def run_label(result, position: int) -> str:
     meta = getattr(result, "meta", {}) or {}
-    bits = [str(meta.get(k)) for k in ("dataset", "protocol", "date") if meta.get(k)]
-    return f"{position + 1}. " + (" · ".join(bits) if bits else "evaluation")
+    bits = [str(meta.get(k)) for k in ("dataset", "tag", "date") if meta.get(k)]
+    source = "published" if meta.get("published") else "your run"
+    return f"{position + 1}. {source}: " + (" · ".join(bits) if bits else "evaluation")
 
 
 KEY_METRICS = ("precision@10", "recall@10", "hit@10", "mrr", "coverage@10", "novelty@10",

@@ -133,6 +133,10 @@ def empty_details_html() -> str:
 def evaluation_meta_html(meta: dict, best: dict | None = None) -> str:
     """A short description of one evaluation run (dataset, protocol, date, best model)."""
     rows = []
+    if meta.get("published"):
+        rows.append("<li><b>source</b>: published with movierec (the numbers of "
+                    "docs/REPORT.md, by <code>movierec report --run</code>); runs of your "
+                    "own (<code>movierec evaluate</code>) are listed first</li>")
     for key in ("dataset", "tag", "protocol", "people", "main_metric", "k", "seed", "date"):
         value = meta.get(key)
         if value not in (None, "") and not (key == "protocol" and meta.get("tag")):

@@ -23,6 +23,9 @@ def report(
                                             "test people per evaluation (quick runs)."),
     neural: bool = typer.Option(True, "--neural/--no-neural", help="Train (or load) the neural "
                                 "models on ML-100k for their architecture and training curves."),
+    publish: bool = typer.Option(False, "--publish", help="Also ship the report's evaluation "
+                                 "results with the package (the app's Evaluation tab shows "
+                                 "them out of the box)."),
 ):
     """Write the project report from the prepared data, fitted models and evaluation results."""
     from movierec.evaluation.report import build_report, gather
@@ -37,6 +40,11 @@ def report(
             run_suite(root=results, rerun=rerun, max_users=max_users, say=say)
         inputs = gather(root=results, neural=neural, say=say)
         path = build_report(inputs, out)
+        if publish:
+            from movierec.evaluation.results import publish as ship
+
+            shipped = ship([r for r in inputs.results.values() if r is not None])
+            say(f"published {len(shipped)} results with the package")
     except FileNotFoundError as exc:
         fail(str(exc))
     missing = [spec.command() for spec, r in inputs.results.items() if r is None]

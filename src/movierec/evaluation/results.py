@@ -118,3 +118,30 @@ def latest_results(root: str | Path | None = None) -> list[EvaluationResult]:
         except (OSError, ValueError, KeyError):
             continue   # half-written or foreign folder: not a result
     return sorted(found, key=lambda r: str(r.meta.get("date", "")), reverse=True)
+
+
+PUBLISHED = Path(__file__).resolve().parent / "published"   # shipped with the package
+
+
+def published_results(root: str | Path | None = None) -> list[EvaluationResult]:
+    """The results docs/REPORT.md was written from, shipped so a fresh app shows them
+    (``meta["published"]`` is True); `publish` writes them."""
+    found = latest_results(root if root is not None else PUBLISHED)
+    for result in found:
+        result.meta["published"] = True
+    return found
+
+
+def publish(results: list[EvaluationResult], target: str | Path = PUBLISHED) -> list[Path]:
+    """Write each result's summary (results.json, meta.json; no per-person rows) under
+    ``target/<dataset>-<tag>/``, replacing what was published before."""
+    target = Path(target)
+    written = []
+    for result in results:
+        name = f"{result.meta.get('dataset', 'data')}-{result.meta.get('tag', 'evaluation')}"
+        with atomic_folder(target / name) as tmp:
+            (tmp / "results.json").write_text(json.dumps(result.to_json(), indent=1,
+                                                         default=str))
+            (tmp / "meta.json").write_text(json.dumps(result.meta, indent=1, default=str))
+        written.append(target / name)
+    return written
