@@ -130,3 +130,35 @@ def test_embedding_reports_progress_in_chunks():
                         progress=False)
     assert vectors.shape == (40, 384)
     assert seen == [32 / 40, 1.0]
+
+
+def test_a_group_asking_an_untrained_method_is_answered_at_once_too(background_service):
+    from movierec.service.groups import Member
+
+    service = background_service
+    service.model("item_knn")
+    crime = ["Crime Movie 1", "Crime Movie 2", "Crime Movie 3"]
+    answer = service.together([Member("Ana", tuple(FAMILY)), Member("Ben", tuple(crime))],
+                              Settings(method="ease", k=4))
+    assert answer.method == "item_knn" and len(answer.results) == 4
+    assert any("ease is being trained in the background" in n for n in answer.notes)
+    service.jobs.wait("fit:ease", 60)
+
+
+def test_a_mood_is_answered_by_words_while_the_embeddings_are_prepared(background_service,
+                                                                        monkeypatch):
+    service = background_service
+    gate = threading.Event()
+    real = service.model
+
+    def model(method=None, progress=None):
+        if method == "embeddings":
+            gate.wait(30)
+        return real(method, progress)
+
+    monkeypatch.setattr(service, "model", model)
+    answer = service.recommend([], Settings(k=3), mood="heist detective")
+    assert answer.mood["by"] == "words" and answer.results
+    assert service.jobs.get("fit:embeddings").running
+    gate.set()
+    service.jobs.wait("fit:embeddings", 120)

@@ -95,6 +95,7 @@ class Service:
         self._feedback = feedback
         self._sessions = None
         self._mood = None
+        self._mood_words = None
         self._searches = _LRU(CACHE_SIZE)
         self._answers = _LRU(256)
         self._warm_thread: threading.Thread | None = None
@@ -393,7 +394,9 @@ class Service:
                               "picks": [p.label for p in resolved.picks],
                               "imported": None if member.history is None
                               else member.history.to_json()})
-        model = self.model(checked, progress)
+        model, stand_in, used = self._model_for(checked, progress)
+        if stand_in:
+            notes.append(stand_in)
         flt = replace(checked.filter, exclude=tuple(sorted(set(checked.filter.exclude) | seen)))
         scores = [np.asarray(model.score(p), dtype=np.float32) for p in profiles]
         allowed = candidates(scores, flt.mask(self.catalog))
@@ -411,7 +414,7 @@ class Service:
         results = movie_results(self.catalog, items, group_scores, reasons)
         for entry, m in zip(described, range(len(names))):
             entry["satisfaction_mean"] = round(float(sat[m, items].mean()), 3)
-        return GroupAnswer(self.data_name, checked.choice.key, strategy, described,
+        return GroupAnswer(self.data_name, used, strategy, described,
                            tuple(results), per_movie,
                            [serves(s) for s in per_movie],
                            tuple(notes), checked.filters_json())
@@ -426,7 +429,16 @@ class Service:
                 if self._mood is None:
                     from movierec.models.mood import BlendedMood, MoodIndex
 
-                    words = MoodIndex.by_words(self.catalog)
+                    if self._mood_words is None:
+                        self._mood_words = MoodIndex.by_words(self.catalog)
+                    words = self._mood_words
+                    if self.background and not self.is_ready("embeddings"):
+                        # embedding 45k descriptions takes minutes: words alone meanwhile
+                        job = self.jobs.get("fit:embeddings")
+                        if job is None or job.state != "failed":
+                            self.jobs.start("fit:embeddings", "embeddings",
+                                            lambda say: self.model("embeddings", say))
+                            return words
                     try:
                         meaning = MoodIndex.by_meaning(self.model("embeddings", progress))
                     except ServiceError:       # no sentence-transformers here: words alone
