@@ -31,9 +31,9 @@ def test_an_answer_has_one_shape(service, data):
     answer = service.recommend(FAMILY, Settings(method="item_knn", k=5))
     assert isinstance(answer, Answer) and len(answer) == 5
     body = answer.to_json()
-    assert list(body) == ["dataset", "method", "model", "options", "settings", "k", "filters",
-                          "picks", "results", "notes", "warnings", "message", "import", "mood",
-                          "timings"]
+    assert list(body) == ["dataset", "method", "model", "options", "settings", "k", "diversity",
+                          "filters", "picks", "results", "notes", "warnings", "message", "import",
+                          "mood", "timings"]
     assert all(list(r) == list(RESULT_FIELDS) for r in body["results"])
     assert [r["rank"] for r in body["results"]] == [1, 2, 3, 4, 5]
     blocks = data.manifest["blocks"]
@@ -179,3 +179,21 @@ def test_any_settings_validate_or_fail_with_a_service_error(data, k, year_from, 
         assert exc.message and exc.code.startswith(("bad_", "no_movie"))
         return
     assert 1 <= checked.k <= 100 and checked.filter.min_votes >= 0
+
+
+def test_the_diversity_dial_is_validated_and_zero_is_the_plain_list(tmp_path):
+    from movierec.service import Service, ServiceError, Settings
+    from movierec.synthetic import block_dataset
+
+    service = Service(dataset=block_dataset(seed=0), default_method="item_knn")
+    picks = ["Family Movie 1", "Family Movie 2", "Family Movie 3"]
+    plain = service.recommend(picks, Settings(method="item_knn", k=6))
+    zero = service.recommend(picks, Settings(method="item_knn", k=6, diversity="0"))
+    assert [r.index for r in zero.results] == [r.index for r in plain.results]
+    dialled = service.recommend(picks, Settings(method="item_knn", k=6, diversity=0.8))
+    assert dialled.diversity == 0.8 and dialled.to_json()["diversity"] == 0.8
+    assert len(dialled.results) == 6 and dialled.results[0].index == plain.results[0].index
+    for bad in (1.5, -0.1, "lots", float("nan"), True):
+        with pytest.raises(ServiceError) as err:
+            service.recommend(picks, Settings(method="item_knn", k=6, diversity=bad))
+        assert err.value.code == "bad_diversity" and "from 0 to 1" in err.value.message

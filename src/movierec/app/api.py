@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from dataclasses import replace
 
 from movierec.app import handlers
 from movierec.app.context import AppService
@@ -66,10 +67,13 @@ def _with_notes(answer, notes: list[str]) -> dict:
 
 
 @answering
-def recommend_api(service: AppService, picks: str, method: str = "", k: int = 10) -> dict:
-    """Recommendations for the picks text (see the module docstring for its format)."""
+def recommend_api(service: AppService, picks: str, method: str = "", k: int = 10,
+                  diversity: float = 0.0) -> dict:
+    """Recommendations for the picks text (see the module docstring for its format);
+    ``diversity`` 0..1 re-ranks for variety (0: the method's own list)."""
     specs, notes = _picks(picks)
-    return _with_notes(service.recommend(specs, _settings(service, method, k)), notes)
+    settings = replace(_settings(service, method, k), diversity=diversity)
+    return _with_notes(service.recommend(specs, settings), notes)
 
 
 @answering

@@ -218,7 +218,7 @@ def movie_card(service: AppService, index: int) -> dict:
 # --- recommendations ---------------------------------------------------------------------
 def settings_from_widgets(method=None, k=None, era=None, year_from=None, year_to=None,
                           genres_in=(), genres_out=(), language=None, min_votes=None,
-                          default_method: str | None = None) -> Settings:
+                          diversity=None, default_method: str | None = None) -> Settings:
     """The option widgets' values as service `Settings`. Only translation: an empty year box
     (None, "" or 0) means no bound; everything else is validated by the service, which names
     a bad value in its message."""
@@ -234,7 +234,8 @@ def settings_from_widgets(method=None, k=None, era=None, year_from=None, year_to
                     year_to=None if blank(year_to) else _stripped(year_to),
                     genres=tuple(str(g) for g in genres_in or ()),
                     exclude_genres=tuple(str(g) for g in genres_out or ()),
-                    language=lang, min_votes=0 if min_votes is None else min_votes)
+                    language=lang, min_votes=0 if min_votes is None else min_votes,
+                    diversity=0.0 if diversity is None else diversity)
 
 
 def _stripped(value):

@@ -80,9 +80,10 @@ def build_app(service: AppService) -> gr.Blocks:
 
 def _endpoints(service: AppService) -> None:
     """The stable script endpoints (the only ones on the API page)."""
-    def recommend_api(picks: str, method: str = "", k: int = 10) -> dict:
-        """Picks text (one title per line; 'Title=4.5' rates; '-Title' dislikes; 'tmdb:603')."""
-        return api.recommend_api(service, picks, method, k)
+    def recommend_api(picks: str, method: str = "", k: int = 10, diversity: float = 0.0) -> dict:
+        """Picks text (one title per line; 'Title=4.5' rates; '-Title' dislikes; 'tmdb:603');
+        diversity 0..1 (0: the method's own list)."""
+        return api.recommend_api(service, picks, method, k, diversity)
 
     def feedback_api(picks: str, method: str, k: int, movie: int, liked: bool,
                      session: str) -> dict:

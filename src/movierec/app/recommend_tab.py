@@ -179,7 +179,11 @@ def _options(service: AppService) -> list:
                                elem_id="mr-language")
         min_votes = gr.Slider(0, 2000, value=0, step=10, label="At least this many votes",
                               elem_id="mr-min-votes")
-    return [method, k, era, year_from, year_to, genres_in, genres_out, language, min_votes]
+        variety = gr.Slider(0, 1, value=0, step=0.1, elem_id="mr-variety",
+                            label="Variety (0: the method's own list; 1: most varied genres "
+                                  "and themes)")
+    return [method, k, era, year_from, year_to, genres_in, genres_out, language, min_votes,
+            variety]
 
 
 def _results_column() -> dict:
@@ -223,14 +227,14 @@ def _wire_picks(service: AppService, page: Page, side: dict) -> None:
                 gr.update(choices=offers, value=None, visible=bool(offers)))
 
     # Gradio passes special arguments (progress, request) by position: no *args here.
-    def after_picks(ps, th, m, n, e, yf, yt, gi, gx, lang, mv, hist, md,
+    def after_picks(ps, th, m, n, e, yf, yt, gi, gx, lang, mv, dv, hist, md,
                     progress=gr.Progress()):
         """Picks changed: refresh the chips, and the results once there are enough."""
         view = picks_html(ps, th)
         if len(ps) < MIN_PICKS and not hist and not (md or "").strip():
             return (view, [], [], message_html(_need_text(len(ps))), [], None,
                     empty_details_html())
-        widgets = (m, n, e, yf, yt, gi, gx, lang, mv, hist, md)
+        widgets = (m, n, e, yf, yt, gi, gx, lang, mv, dv, hist, md)
         return (view, *_recommend(service, ps, th, widgets, progress))
 
     search, suggestions, feel = side["search"], side["suggestions"], side["feel"]
@@ -289,20 +293,20 @@ def _recommend(service: AppService, ps, th, widgets, progress):
 def _wire_results(service: AppService, page: Page, results: dict, go: gr.Button) -> None:
     inputs = [page.picks, page.thumbs, *page.controls]
 
-    def do_recommend(ps, th, m, n, e, yf, yt, gi, gx, lang, mv, hist, md,
+    def do_recommend(ps, th, m, n, e, yf, yt, gi, gx, lang, mv, dv, hist, md,
                      progress=gr.Progress()):
-        return _recommend(service, ps, th, (m, n, e, yf, yt, gi, gx, lang, mv, hist, md),
+        return _recommend(service, ps, th, (m, n, e, yf, yt, gi, gx, lang, mv, dv, hist, md),
                           progress)
 
     go.click(do_recommend, inputs, page.outputs, scroll_to_output=True, **PRIVATE)
-    (method, k, era, year_from, year_to, genres_in, genres_out, language, min_votes, history,
-     mood) = page.controls
+    (method, k, era, year_from, year_to, genres_in, genres_out, language, min_votes, variety,
+     history, mood) = page.controls
     history.change(do_recommend, inputs, page.outputs, **PRIVATE)
     # Changing a control answers at once (a method used for the first time loads or trains,
     # with progress shown); sliders when released, year boxes when submitted or left.
     for control in (method, era, genres_in, genres_out, language):
         control.input(do_recommend, inputs, page.outputs, **PRIVATE)
-    for control in (k, min_votes):
+    for control in (k, min_votes, variety):
         control.release(do_recommend, inputs, page.outputs, **PRIVATE)
     for control in (year_from, year_to, mood):
         control.submit(do_recommend, inputs, page.outputs, **PRIVATE)
@@ -331,16 +335,16 @@ def _wire_results(service: AppService, page: Page, results: dict, go: gr.Button)
                                           history, mood)
         return (new, picks_html(ps, new), *_show(answer))
 
-    def thumb_up(ps, th, token, items, pos, m, n, e, yf, yt, gi, gx, lang, mv, hist, md,
+    def thumb_up(ps, th, token, items, pos, m, n, e, yf, yt, gi, gx, lang, mv, dv, hist, md,
                  progress=gr.Progress()):
         return on_thumb(True, ps, th, token, items, pos,
-                        (m, n, e, yf, yt, gi, gx, lang, mv, hist, md),
+                        (m, n, e, yf, yt, gi, gx, lang, mv, dv, hist, md),
                         progress)
 
-    def thumb_down(ps, th, token, items, pos, m, n, e, yf, yt, gi, gx, lang, mv, hist, md,
+    def thumb_down(ps, th, token, items, pos, m, n, e, yf, yt, gi, gx, lang, mv, dv, hist, md,
                    progress=gr.Progress()):
         return on_thumb(False, ps, th, token, items, pos,
-                        (m, n, e, yf, yt, gi, gx, lang, mv, hist, md),
+                        (m, n, e, yf, yt, gi, gx, lang, mv, dv, hist, md),
                         progress)
 
     for button, fn in ((results["up"], thumb_up), (results["down"], thumb_down)):

@@ -44,6 +44,8 @@ def recommend(
                                            "of title[,year][,rating]."),
     mood: Optional[str] = typer.Option(None, "--mood", help='What you are in the mood for, e.g. '
                                        '"slow-burn 70s paranoia thriller".'),
+    diversity: str = typer.Option("0", "--diversity", help="0 (the method's own list) to 1 "
+                                  "(as varied in genres and keywords as its top 50 allow)."),
     data: str = DataOpt,
     data_dir: Optional[Path] = DataDirOpt,
     as_json: bool = JsonOpt,
@@ -58,7 +60,7 @@ def recommend(
         settings = Settings(method=method, k=k, year_from=from_year, year_to=to_year, era=era,
                             genres=tuple(genre or ()), exclude_genres=tuple(exclude_genre or ()),
                             language=language, min_votes=min_votes,
-                            options=parse_option_pairs(option))
+                            options=parse_option_pairs(option), diversity=diversity)
         specs = pick_specs(picks or [], like, dislike)
     service = open_service(data, data_dir, quiet=as_json)
     with failing_clearly(as_json), render.stage_progress(not as_json) as say:

@@ -82,6 +82,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)   # milliseconds per stage
     history: dict | None = None          # the import report, when a history was imported
     mood: dict | None = None             # the mood and what was read from it
+    diversity: float = 0.0               # the diversity dial (0: the model's own list)
 
     def __len__(self) -> int:
         return len(self.results)
@@ -98,6 +99,7 @@ class Answer:
     def to_json(self) -> dict:
         return {"dataset": self.dataset, "method": self.method, "model": self.model,
                 "options": dict(self.options), "settings": dict(self.settings), "k": self.k,
+                "diversity": self.diversity,
                 "filters": dict(self.filters), "picks": list(self.picks),
                 "results": [r.to_json() for r in self.results], "notes": list(self.notes),
                 "warnings": list(self.warnings), "message": self.message,

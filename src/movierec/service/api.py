@@ -12,6 +12,7 @@ from memory. Bad input raises `ServiceError` (``.code``, ``.message``, ``.sugges
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -66,7 +67,7 @@ def recommend(picks: Sequence[str] | str = (), *, method: str = DEFAULT_METHOD, 
               genres: Iterable[str] = (), exclude_genres: Iterable[str] = (),
               language: str | None = None, min_votes: int = 0,
               options: dict[str, Any] | None = None, history: str | Path | bytes | None = None,
-              mood: str | None = None, data: str | None = None,
+              mood: str | None = None, diversity: float = 0.0, data: str | None = None,
               data_dir: str | None = None) -> Answer:
     """Movies to watch next for someone who loves ``picks``, each with a reason.
 
@@ -75,11 +76,12 @@ def recommend(picks: Sequence[str] | str = (), *, method: str = DEFAULT_METHOD, 
     movies liked or disliked. ``history``: a Letterboxd, IMDb or MovieLens export (path or
     bytes): its ratings count as picks and everything in it is left out (the answer's
     ``history`` reports the matching). ``mood``: what you are in the mood for, in words.
+    ``diversity``: 0 (the method's own list) to 1 (as varied as the top 50 allow).
     The rest mirror ``movierec recommend``'s options.
     """
     specs = pick_specs(picks, like, dislike)
-    settings = _settings(method, k, from_year, to_year, era, genres, exclude_genres, language,
-                         min_votes, options)
+    settings = replace(_settings(method, k, from_year, to_year, era, genres, exclude_genres,
+                                 language, min_votes, options), diversity=diversity)
     service = service_for(data, data_dir)
     return service.recommend(specs, settings, history=imported(service, history), mood=mood)
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from movierec.data.dataset import Dataset
 from movierec.models.base import Recommender
+from movierec.models.diversity import POOL, feature_vectors, mmr
 from movierec.models.filters import Filter, top_k
 from movierec.models.mood import zscores
 from movierec.models.profile import MIN_PICKS, Profile
@@ -96,6 +97,7 @@ class Service:
         self._sessions = None
         self._mood = None
         self._mood_words = None
+        self._features = None
         self._searches = _LRU(CACHE_SIZE)
         self._answers = _LRU(256)
         self._warm_thread: threading.Thread | None = None
@@ -141,6 +143,15 @@ class Service:
     @property
     def catalog(self):
         return self.dataset.catalog
+
+    @property
+    def features(self):
+        """Genre + keyword vectors of the catalog, for the diversity dial (built once)."""
+        if self._features is None:
+            with self._lock("features"):
+                if self._features is None:
+                    self._features = feature_vectors(self.catalog)
+        return self._features
 
     @property
     def index(self):
@@ -310,8 +321,13 @@ class Service:
                                  else (None, "", checked.choice.key))
         t2 = time.perf_counter()
         if wish is None:
-            recs = model.recommend(profile, k=checked.k, candidates=flt, min_picks=1)
+            pool = max(checked.k, POOL) if checked.diversity > 0 else checked.k
+            recs = model.recommend(profile, k=pool, candidates=flt, min_picks=1)
             items, scores, reasons = recs.items, recs.scores, list(recs.explanations)
+            if checked.diversity > 0:   # the dial: re-rank the model's top POOL by MMR
+                keep = mmr(items, scores, self.features, checked.k, checked.diversity)
+                items, scores = items[keep], scores[keep]
+                reasons = [reasons[i] for i in keep]
         else:
             items, scores, reasons = self._mood_list(wish, model, profile, flt, checked.k,
                                                      progress)
@@ -334,7 +350,8 @@ class Service:
                      "recommend_ms": 1e3 * (t3 - t2)},
             history=None if history is None else history.to_json(),
             mood=None if wish is None else {"text": wish.text, "understood": list(wish.understood),
-                                            "by": self.mood_index(progress).kind})
+                                            "by": self.mood_index(progress).kind},
+            diversity=checked.diversity if wish is None else 0.0)
         if not stand_in:   # a stand-in's answer must not outlive the background fit
             self._answers.put(key, answer)
         return answer

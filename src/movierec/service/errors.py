@@ -18,6 +18,7 @@ CODES = (
     "method_unavailable",  # a method whose extra is not installed, or that failed to load
     "bad_option",          # a model option that does not exist or has a wrong value
     "bad_k",               # how many movies to recommend
+    "bad_diversity",       # the diversity dial is a number from 0 to 1
     "bad_year",            # a year bound out of range, or from-year after to-year
     "bad_era",
     "bad_genre",           # a genre the catalog does not have, or one both wanted and not

@@ -44,6 +44,7 @@ class Settings:
     language: str | None = None             # ISO 639-1 original language
     min_votes: Any = 0
     options: dict[str, Any] = field(default_factory=dict)   # model options (key -> value)
+    diversity: Any = 0.0                    # 0: the model's list; up to 1: more varied (MMR)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Checked:
     options: dict[str, Any]      # preset options with the request's on top
     k: int
     filter: Filter
+    diversity: float = 0.0       # 0..1, the MMR dial (`models.diversity`)
 
     @property
     def model_key(self) -> str:
@@ -249,7 +251,25 @@ def check_settings(settings: Settings, catalog: Catalog) -> Checked:
     if flt != Filter() and not flt.mask(catalog).any():
         raise ServiceError("no_movie_passes", "no movie in this dataset passes these filters ("
                            + describe_filter(flt) + "): loosen them")
-    return Checked(choice, options, k, flt)
+    return Checked(choice, options, k, flt, fraction(settings.diversity, "diversity",
+                                                     "bad_diversity"))
+
+
+def fraction(value: object, name: str, code: str) -> float:
+    """``value`` as a float in 0..1 (None or "" is 0); `ServiceError` naming the value."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return 0.0
+    number = None
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number) or not 0.0 <= number <= 1.0:
+        raise ServiceError(code, f"{name} must be a number from 0 to 1, not {shown(value)}")
+    return number
 
 
 def describe_filter(flt: Filter) -> str:
