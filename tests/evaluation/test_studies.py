@@ -64,3 +64,25 @@ def test_evaluate_groups_through_the_cli(tmp_path, monkeypatch, data):
     table = CliRunner().invoke(app, ["evaluate", "--protocol", "groups", "-m", "item_knn",
                                      "--out", str(tmp_path / "h")])
     assert "worst" in table.stdout and "strategy" in table.stdout
+
+
+def test_evaluate_sessions_through_the_cli(tmp_path, monkeypatch, data):
+    from movierec.cli import evaluate_commands
+    from movierec.cli.main import app
+
+    monkeypatch.setattr(evaluate_commands, "open_dataset", lambda *a, **k: data)
+    result = CliRunner().invoke(app, ["evaluate", "--protocol", "session", "-m", "item_knn",
+                                      "--out", str(tmp_path / "s"), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert [r["model"] for r in body["rows"]] == ["static", "refine", "exploring"]
+    for row in body["rows"]:
+        curve = row["liked_by_round"]
+        assert len(curve) == 5 and all(a <= b for a, b in zip(curve, curve[1:]))
+        assert row["liked_last_low"] <= curve[-1] <= row["liked_last_high"]
+    assert {(c["a"], c["b"]) for c in body["comparisons"]} == {
+        ("exploring", "refine"), ("exploring", "static"), ("refine", "static")}
+    assert body["exploring"]["people"] > 0 and len(body["dial"]) == 5
+    table = CliRunner().invoke(app, ["evaluate", "--protocol", "session", "-m", "item_knn",
+                                     "--out", str(tmp_path / "t")], env={"COLUMNS": "200"})
+    assert "exploring" in table.stdout and "vs refine" in table.stdout

@@ -18,7 +18,9 @@ from movierec.cli.main import DataDirOpt, DataOpt, JsonOpt, app, fail, open_data
 PROTOCOL_HELP = ("ratings (RMSE/MAE; ML-100k u1..u5, else k-fold), heldout-users (new people "
                  "folded in from their picks), per-user (random 20% of each person held out), "
                  "temporal (each person's last 20%), groups (watch together: groups of "
-                 "held-out people) or mood (queries in words built from the catalog).")
+                 "held-out people), mood (queries in words built from the catalog) or "
+                 "session (5 rounds of 10 answered by held-out ratings: static, refine, "
+                 "exploring; and the diversity dial).")
 
 
 @contextmanager
@@ -186,7 +188,8 @@ def evaluate(
 
 
 def _study(study: str, data: str, data_dir, models: str, seed: int, out, as_json: bool) -> None:
-    """``--protocol groups`` or ``mood``: run the study, save it, print its table."""
+    """``--protocol groups``, ``mood`` or ``session``: run the study, save it, print its
+    table."""
     from movierec.evaluation.studies import folder, run_study, write_study
     from movierec.service.errors import ServiceError
 
@@ -220,6 +223,23 @@ def study_table(study: str, result: dict) -> Table:
                           f"{r['ndcg_min']:.3f}", f"{r['mean_vs_average']:+.3f}",
                           f"{r['min_vs_average']:+.3f} ({r['min_p']:.2g})",
                           f"{r['alone_mean']:.3f}")
+        return table
+    if study == "session":
+        tuned = result["exploring"]
+        versus = {(c["a"], c["b"]): c for c in result["comparisons"]}
+        table = Table(title=f"{result['dataset']}: sessions replayed, {result['method']}, "
+                      f"{result['people']} test people, {result['rounds']} rounds of "
+                      f"{result['shown']} (exploring: strength {tuned['strength']:g}, silence "
+                      f"{tuned['silence']:g}, chosen on validation people)")
+        for col in ("policy", "liked by round (cumulative)", "last round 95% CI",
+                    "NDCG@10 by round", "vs refine (p)"):
+            table.add_column(col, justify="left" if col == "policy" else "right")
+        for r in result["rows"]:
+            c = versus.get((r["model"], "refine"))
+            table.add_row(r["model"], " ".join(f"{v:.2f}" for v in r["liked_by_round"]),
+                          f"{r['liked_last_low']:.2f} to {r['liked_last_high']:.2f}",
+                          " ".join(f"{v:.3f}" for v in r["ndcg_by_round"]),
+                          f"{c['diff']:+.2f} ({c['p_value']:.2g})" if c else "")
         return table
     table = Table(title=f"{result['dataset']}: moods in words, {result['queries']} test queries "
                   f"(share of meaning {result['share_chosen']} chosen on validation)")

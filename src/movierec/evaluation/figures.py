@@ -129,3 +129,43 @@ def training_curves(histories: dict, path: Path) -> Path:
                 axes[1][col].legend()
         axes[1][col].set(title=f"{name}: validation {h.metric}", xlabel="epoch")
     return _save(fig, path)
+
+
+def session_curves(rows: Sequence[dict], title: str, path: Path) -> Path:
+    """Cumulative liked movies found by round, one line per policy, with the last round's
+    95% interval as an error bar."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.0, 3.2))
+    colours = {"static": PEER, "refine": "#f0ad4e", "exploring": OURS}
+    for row in rows:
+        curve = row["liked_by_round"]
+        rounds = np.arange(1, len(curve) + 1)
+        ax.plot(rounds, curve, marker="o", label=row["model"],
+                color=colours.get(row["model"], "#555555"))
+        last = curve[-1]
+        ax.errorbar([rounds[-1]], [last], yerr=[[last - row["liked_last_low"]],
+                                               [row["liked_last_high"] - last]],
+                    color=colours.get(row["model"], "#555555"), capsize=3)
+    ax.set(xlabel="round (10 movies shown per round)", ylabel="liked movies found (mean)",
+           title=title)
+    ax.legend()
+    return _save(fig, path)
+
+
+def diversity_dial(dial: Sequence[dict], title: str, path: Path) -> Path:
+    """NDCG@10 against intra-list diversity, novelty and coverage along the dial."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 3, figsize=(9.0, 3.0), sharey=True)
+    ndcg = [d["ndcg@10"] for d in dial]
+    for ax, key, label in zip(axes, ("intra_list_diversity", "novelty", "coverage"),
+                              ("intra-list genre diversity", "novelty (bits)",
+                               "catalog coverage")):
+        xs = [d[key] for d in dial]
+        ax.plot(xs, ndcg, marker="o", color=OURS)
+        for x, y, d in zip(xs, ndcg, dial):
+            ax.annotate(f"{d['diversity']:g}", (x, y), textcoords="offset points",
+                        xytext=(4, 4), fontsize=7)
+        ax.set(xlabel=label)
+    axes[0].set_ylabel("NDCG@10")
+    fig.suptitle(title)
+    return _save(fig, path)

@@ -330,6 +330,58 @@ def _mood_table(result: dict) -> list[str]:
     return [intro, "", _table(["queries", "way", "n", "hit@10", "NDCG@10", "vs words"], rows), ""]
 
 
+def _session_section(inputs: ReportInputs, figs: Path) -> list[str]:
+    out = ["## 11. Sessions that learn, and a diversity dial", "", text.SESSIONS, ""]
+    for (kind, dataset), result in inputs.studies.items():
+        if kind != "session":
+            continue
+        out += [f"### {dataset}", ""]
+        if result is None:
+            out += [f"_Not run yet: `{study_command('session', dataset)}`._", ""]
+            continue
+        tuned = result["exploring"]
+        best = max(tuned["grid"], key=lambda g: g["liked_last_round"])
+        out += [f"{result['method']}, {result['people']} test people, {result['picks']} picks, "
+                f"{result['rounds']} rounds of {result['shown']}. Exploring settings chosen on "
+                f"{tuned['people']} validation people: strength **{tuned['strength']:g}**, "
+                f"silence reward **{tuned['silence']:g}** ({best['liked_last_round']:.2f} liked "
+                f"movies by the last round there, over a grid of {len(tuned['grid'])}).", ""]
+        rows = [[r["model"], *[f"{v:.2f}" for v in r["liked_by_round"]],
+                 f"[{r['liked_last_low']:.2f}, {r['liked_last_high']:.2f}]",
+                 " / ".join(f"{v:.3f}" for v in r["ndcg_by_round"])] for r in result["rows"]]
+        heads = ["policy", *[f"round {i + 1}" for i in range(result["rounds"])],
+                 "last round 95% CI", "NDCG@10 by round"]
+        out += ["Cumulative liked movies found (mean per person):", "", _table(heads, rows), ""]
+        out += [_table(["comparison at the last round", "difference", "95% CI", "p"],
+                       [[f"{c['a']} - {c['b']}", f"{c['diff']:+.3f}",
+                         f"[{c['low']:+.3f}, {c['high']:+.3f}]", f"{c['p_value']:.2g}"]
+                        for c in result["comparisons"]]), ""]
+        versus = next(c for c in result["comparisons"]
+                      if (c["a"], c["b"]) == ("exploring", "refine"))
+        out += [("The exploring session found significantly more liked movies than refining "
+                 "by thumbs." if versus["diff"] > 0 and versus["p_value"] < 0.05 else
+                 "The exploring session did **not** find significantly more liked movies than "
+                 f"refining by thumbs (difference {versus['diff']:+.2f}, p = "
+                 f"{versus['p_value']:.2g})."), ""]
+        path = figures.session_curves(result["rows"], f"{dataset}: liked movies by round",
+                                      figs / f"sessions_{dataset}.png")
+        out += [f"![sessions](figures/{path.name})", ""]
+        dial = result.get("dial") or []
+        if dial:
+            out += [f"The diversity dial on the first list ({result['method']}, same test "
+                    "people): NDCG@10 against intra-list genre diversity, novelty and catalog "
+                    "coverage.", "",
+                    _table(["diversity", "NDCG@10", "intra-list diversity", "novelty",
+                            "coverage"],
+                           [[f"{d['diversity']:g}", f"{d['ndcg@10']:.4f}",
+                             f"{d['intra_list_diversity']:.4f}", f"{d['novelty']:.3f}",
+                             f"{d['coverage']:.4f}"] for d in dial]), ""]
+            path = figures.diversity_dial(dial, f"{dataset}: the diversity dial",
+                                          figs / f"diversity_{dataset}.png")
+            out += [f"![diversity dial](figures/{path.name})", ""]
+    return out
+
+
 def build_report(inputs: ReportInputs, out: Path) -> Path:
     """Write ``out``/REPORT.md and ``out``/figures/*.png from ``inputs``."""
     figs = out / "figures"
@@ -352,7 +404,7 @@ def build_report(inputs: ReportInputs, out: Path) -> Path:
     if shot.is_file():
         parts += ["![The app](figures/app.png)", ""]
     parts += ["## 7. Deployment", "", text.DEPLOY, "", "## 8. Beyond the basics", "", text.EXTRAS, ""]
-    parts += _groups_section(inputs) + _mood_section(inputs)
+    parts += _groups_section(inputs) + _mood_section(inputs) + _session_section(inputs, figs)
     parts += ["## Reproduce", "", "```bash", "movierec report --run    # runs (or reuses) the "
               "evaluations below, then writes this file"]
     parts += [spec.command() for spec in inputs.results]

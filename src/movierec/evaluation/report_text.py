@@ -228,3 +228,20 @@ Evaluated on queries built from the catalog: a TMDb keyword carried by 10-300 mo
 (relevant: the movies carrying it) and a genre with a decade (relevant: that genre's movies
 of that decade). The keywords and pairs are split in halves: validation queries chose the
 blend, test queries are reported."""
+
+SESSIONS = """\
+A session replayed offline (`movierec evaluate --protocol session`): a held-out person starts
+from 3 liked picks and is shown 10 movies per round for 5 rounds; their held-out ratings
+answer (liked at 4 stars or more, disliked below, silence when they never rated the movie).
+Three policies: **static** (the first ranking, the next 10 each round), **refine** (the app
+today: liked and disliked movies join the picks and the method folds the person in again)
+and **exploring** (refine plus a Bayesian posterior over the person's taste in the catalog's
+latent space -- the top singular vectors of who rated what -- updated by every reaction,
+a passed-over movie counting as weak negative evidence, and *sampled* each round: Thompson
+sampling, so uncertain directions get tried). The exploring settings (how widely it samples,
+what silence is worth) are chosen on validation people carved from the training people;
+the tables are on test people the choice never saw, paired bootstrap intervals and t-tests
+at the last round.
+
+The diversity dial (`--diversity 0..1`, the app's *Variety* slider) re-ranks the method's
+top 50 by maximal marginal relevance over genre and keyword vectors."""

@@ -1,7 +1,8 @@
-"""The studies beside the main evaluation: groups (watch together) and moods in words.
+"""The studies beside the main evaluation: groups (watch together), moods in words, and
+sessions replayed round by round.
 
-``movierec evaluate --protocol groups`` / ``--protocol mood`` run them
-(`evaluation.groups`, `evaluation.mood`); each writes one ``result.json`` under
+``movierec evaluate --protocol groups`` / ``mood`` / ``session`` run them
+(`evaluation.groups`, `evaluation.mood`, `evaluation.sessions`); each writes one ``result.json`` under
 ``MOVIEREC_HOME/evaluations/<dataset>-<study>/``, which `movierec report` reads. The report's
 runs are `STANDARD_STUDIES` (with the app's default method for groups).
 """
@@ -15,9 +16,10 @@ from typing import Callable
 from movierec.data.dataset import Dataset
 from movierec.paths import evaluations_dir
 
-STUDIES = ("groups", "mood")
+STUDIES = ("groups", "mood", "session")
 STANDARD_STUDIES = (("groups", "ml-100k"), ("groups", "the-movies-dataset"),
-                    ("mood", "the-movies-dataset"))
+                    ("mood", "the-movies-dataset"), ("session", "ml-100k"),
+                    ("session", "the-movies-dataset"))
 
 
 def folder(study: str, dataset: str, root: Path | None = None) -> Path:
@@ -41,6 +43,12 @@ def run_study(study: str, dataset: Dataset, method: str | None = None, seed: int
         from movierec.evaluation.mood import evaluate_mood
 
         return evaluate_mood(dataset, seed=seed, say=say)
+    if study == "session":
+        from movierec.evaluation.sessions import evaluate_sessions
+        from movierec.service.methods import DEFAULT_METHOD, parse_method
+
+        return evaluate_sessions(dataset, parse_method(method or DEFAULT_METHOD).name,
+                                 seed=seed, say=say)
     raise ValueError(f"unknown study {study!r}; choose one of: {', '.join(STUDIES)}")
 
 
