@@ -274,9 +274,36 @@ def test_three_titles_to_posters_and_a_thumbs_down(tmdb_small, tmp_path, monkeyp
         disliked, after = thumb_down_selected(driver)
         assert disliked not in after and len(after) >= 10
         screenshot(driver, tmp_path, "movierec-after-thumbs-down.png")
+        for thumb in ("mr-up", "mr-down"):          # three thumbs in a row, each one shows
+            open_first_details(driver)              # in the next list
+            before = captions(driver)
+            driver.find_element("id", thumb).click()
+            wait_for(driver, lambda d: captions(d) and captions(d) != before
+                     and "Noted" in text_of(d, "mr-result-msg"), f"{thumb} changed nothing")
         assert driver.execute_script("return window.__xss") == 0
+
+        labels = {service.catalog.label(i): i for i in range(len(service.catalog))}
+
+        def spread(shown_captions):   # genre diversity of the listed movies (service's own)
+            from movierec.evaluation.metrics import intra_list_diversity
+
+            items = [labels[c.partition(" · ")[0]] for c in shown_captions]
+            return intra_list_diversity(items, service.catalog.genre_matrix)
+
+        before = captions(driver)
+        open_options(driver)
+        slider = by_css(driver, "#mr-variety input[type=range]")[0]
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        width = slider.size["width"]
+        ActionChains(driver).move_to_element_with_offset(slider, width // 2 - 1, 0).click() \
+            .perform()                               # to the right end: the most varied
+        varied = wait_for_change(driver, before, "variety at its maximum")
+        assert spread(varied) > spread(before), (before, varied)
+        screenshot(driver, tmp_path, "movierec-variety.png")
     rows = feedback.rows()
-    assert len(rows) == 1 and rows[0]["liked"] is False and rows[0]["method"] == "item_knn"
+    assert [r["liked"] for r in rows] == [False, True, False]
+    assert all(r["method"] == "item_knn" and len(r["shown"]) >= 10 for r in rows)
     assert first.stat().st_size > 10_000
 
 

@@ -159,3 +159,40 @@ def test_processes_opening_a_new_database_at_once_lose_nothing(tmp_path):
         p.join(60)
     assert [p.exitcode for p in procs] == [0] * 10
     assert FeedbackStore(path).count() == 200
+
+
+def test_a_reaction_keeps_the_list_it_was_given_on(tmp_path):
+    from movierec.service import Service, Settings
+    from movierec.service.feedback import FeedbackStore
+    from movierec.synthetic import block_dataset
+
+    store = FeedbackStore(tmp_path / "fb.sqlite")
+    service = Service(dataset=block_dataset(seed=0), default_method="item_knn", feedback=store)
+    picks = ["Family Movie 1", "Family Movie 2", "Family Movie 3"]
+    shown = service.recommend(picks, Settings(method="item_knn", k=6))
+    third = shown.results[2]
+    service.react("s1", picks, Settings(method="item_knn", k=6), (), third.index, False)
+    (row,) = store.rows()
+    assert row["shown"] == [r.index for r in shown.results]
+    assert row["rank"] == 3 and row["verdict"] == "bad" and row["movie"] == third.index
+
+
+def test_a_schema_1_database_is_migrated_keeping_its_rows(tmp_path):
+    import sqlite3
+
+    from movierec.service.feedback import FeedbackStore
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as con:   # as movierec wrote it before `shown` was kept
+        con.executescript(
+            "CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created TEXT NOT NULL,"
+            " session TEXT NOT NULL, dataset TEXT NOT NULL, method TEXT NOT NULL, movie INTEGER"
+            " NOT NULL, title TEXT NOT NULL DEFAULT '', liked INTEGER NOT NULL, verdict TEXT NOT"
+            " NULL, rank INTEGER, score REAL, picks TEXT NOT NULL); PRAGMA user_version = 1;"
+            "INSERT INTO feedback (created, session, dataset, method, movie, liked, verdict,"
+            " picks) VALUES ('2026-01-01', 's', 'd', 'm', 4, 1, 'good', '[1, 2, 3]');")
+    store = FeedbackStore(path)
+    store.record("s", "d", "m", 5, False, [1, 2, 3], rank=2, shown=[9, 5, 7])
+    old, new = store.rows()
+    assert old["movie"] == 4 and old["shown"] is None
+    assert new["shown"] == [9, 5, 7] and new["rank"] == 2

@@ -146,6 +146,7 @@ def session_curves(rows: Sequence[dict], title: str, path: Path) -> Path:
         ax.errorbar([rounds[-1]], [last], yerr=[[last - row["liked_last_low"]],
                                                [row["liked_last_high"] - last]],
                     color=colours.get(row["model"], "#555555"), capsize=3)
+    ax.set_xticks(np.arange(1, len(rows[0]["liked_by_round"]) + 1) if rows else [])
     ax.set(xlabel="round (10 movies shown per round)", ylabel="liked movies found (mean)",
            title=title)
     ax.legend()

@@ -542,7 +542,8 @@ class Service:
                              movie=movie, liked=liked, picks=[p["index"] for p in shown.picks],
                              rank=None if hit is None else hit.rank,
                              score=None if hit is None else hit.score,
-                             title=self.catalog.label(movie))
+                             title=self.catalog.label(movie),
+                             shown=[r.index for r in shown.results])
         others = [(m, up) for m, up in thumbs if int(m) != movie]
         return self.recommend(picks, settings, [*others, (movie, liked)], progress, **request)
 

@@ -27,11 +27,11 @@ from typing import IO, Iterable
 
 from movierec.paths import app_dir
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: `shown`, the whole list the reaction was given on
 BUSY_TIMEOUT_MS = 15_000
 FORMATS = ("csv", "json")
 COLUMNS = ("id", "created", "session", "dataset", "method", "movie", "title", "liked",
-           "verdict", "rank", "score", "picks")
+           "verdict", "rank", "score", "picks", "shown")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     verdict  TEXT    NOT NULL CHECK (verdict IN ('good', 'bad')),
     rank     INTEGER,                                   -- 1-based position in the list shown
     score    REAL,
-    picks    TEXT    NOT NULL                           -- JSON list of catalog indices
+    picks    TEXT    NOT NULL,                          -- JSON list of catalog indices
+    shown    TEXT                                       -- JSON list: the list, in order
 );
 CREATE INDEX IF NOT EXISTS feedback_session ON feedback (session);
 CREATE INDEX IF NOT EXISTS feedback_dataset_method ON feedback (dataset, method);
@@ -160,6 +161,9 @@ class FeedbackStore:
             try:
                 for statement in filter(str.strip, _SCHEMA.split(";")):
                     con.execute(statement)
+                columns = {row[1] for row in con.execute("PRAGMA table_info(feedback)")}
+                if "shown" not in columns:   # schema 1: rows kept, the new column empty
+                    con.execute("ALTER TABLE feedback ADD COLUMN shown TEXT")
                 con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 con.execute("COMMIT")
             except BaseException:
@@ -176,11 +180,14 @@ class FeedbackStore:
     # --- writing ----------------------------------------------------------------------
     def record(self, session: str, dataset: str, method: str, movie: int, liked: bool,
                picks: Iterable[int], rank: int | None = None, score: float | None = None,
-               title: str = "") -> None:
-        """Store one thumbs up (``liked=True``: a good recommendation) or down."""
+               title: str = "", shown: Iterable[int] | None = None) -> None:
+        """Store one thumbs up (``liked=True``: a good recommendation) or down, with the
+        list it was given on (``shown``, in order; ``rank`` is the movie's place in it), so
+        sessions from real use can be replayed like `evaluation.sessions` replays."""
         if not isinstance(liked, bool):
             raise FeedbackError(f"feedback liked must be True or False, not {liked!r}")
         pick_list = [_check_index("pick", p) for p in picks]
+        shown_list = None if shown is None else [_check_index("shown", m) for m in shown]
         if rank is not None:
             rank = _check_index("rank", rank)
         if score is not None:
@@ -194,14 +201,15 @@ class FeedbackStore:
                _check_text("session", session), _check_text("dataset", dataset),
                _check_text("method", method), _check_index("movie", movie),
                _check_text("title", title, required=False), int(liked),
-               "good" if liked else "bad", rank, score, json.dumps(pick_list))
+               "good" if liked else "bad", rank, score, json.dumps(pick_list),
+               None if shown_list is None else json.dumps(shown_list))
         con = self._connection()
         with self._write_lock:
             con.execute("BEGIN IMMEDIATE")
             try:
                 con.execute("INSERT INTO feedback (created, session, dataset, method, movie, "
-                            "title, liked, verdict, rank, score, picks) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+                            "title, liked, verdict, rank, score, picks, shown) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -215,7 +223,8 @@ class FeedbackStore:
             f"SELECT COUNT(*) FROM feedback{clause}", values).fetchone()[0])
 
     def rows(self, **where: object) -> list[dict]:
-        """All rows (oldest first) as dicts; ``picks`` decoded, ``liked`` a bool."""
+        """All rows (oldest first) as dicts; ``picks`` and ``shown`` decoded (``shown`` is
+        None for rows stored before it was kept), ``liked`` a bool."""
         clause, values = self._where(where)
         cursor = self._connection().execute(
             f"SELECT {', '.join(COLUMNS)} FROM feedback{clause} ORDER BY id", values)
@@ -224,6 +233,7 @@ class FeedbackStore:
             row = dict(r)
             row["liked"] = bool(row["liked"])
             row["picks"] = json.loads(row["picks"])
+            row["shown"] = None if row["shown"] is None else json.loads(row["shown"])
             out.append(row)
         return out
 
@@ -251,7 +261,9 @@ class FeedbackStore:
             writer.writeheader()
             for row in rows:
                 writer.writerow({**row, "liked": str(row["liked"]).lower(),
-                                 "picks": json.dumps(row["picks"])})
+                                 "picks": json.dumps(row["picks"]),
+                                 "shown": "" if row["shown"] is None
+                                 else json.dumps(row["shown"])})
         text = buffer.getvalue()
         if path is None:
             sys.stdout.write(text)
