@@ -93,39 +93,78 @@ def recommend(
 def train(
     method: str = typer.Argument(..., help="Method to train (see `movierec methods`)."),
     option: Optional[list[str]] = OptionOpt,
+    engine: str = typer.Option("local", "--engine", help="local (this machine) or spark "
+                               "(als only: pyspark MLlib, see --master)."),
+    master: str = typer.Option("local[2]", "--master", help="With --engine spark: the Spark "
+                               "master (local[N], spark://HOST:7077, yarn)."),
+    stage: Optional[str] = typer.Option(None, "--stage", help="With --engine spark on a "
+                                        "cluster: shared storage for the ratings parquet "
+                                        "(s3a://..., hdfs://...; default: sent from memory)."),
     data: str = DataOpt,
     data_dir: Optional[Path] = DataDirOpt,
     as_json: bool = JsonOpt,
 ):
-    """Fit a method on a dataset and save it (npz + JSON, tagged with the data fingerprint)."""
+    """Fit a method on a dataset and save it (npz + JSON, tagged with the data fingerprint).
+
+    ``--engine spark`` fits ALS on a Spark cluster and saves it in the same format, so
+    `recommend`, the app and `evaluate` serve it like an ALS fitted here."""
     from movierec.models.trained import fit
     from movierec.service import parse_method
+    from movierec.service.errors import ServiceError
     from movierec.service.request import check_options, parse_option_pairs
 
     with failing_clearly(as_json):
         choice = parse_method(method)
         options = check_options(choice, parse_option_pairs(option))
+        if engine not in ("local", "spark"):
+            raise ServiceError("bad_argument", f"--engine must be local or spark, not {engine!r}")
+        if engine == "spark" and choice.name != "als":
+            raise ServiceError("bad_argument", f"only als trains on Spark, not {choice.key}")
     dataset = open_dataset(data, data_dir, quiet=as_json)
     with failing_clearly(as_json), render.stage_progress(not as_json) as say:
         try:
-            fitted = fit(choice.name, dataset, options or None, reuse=False, progress=say)
+            if engine == "spark":
+                fitted = _fit_on_spark(dataset, choice.name, options, master, stage, say)
+            else:
+                fitted = fit(choice.name, dataset, options or None, reuse=False, progress=say)
         except ImportError as exc:
-            from movierec.service.errors import ServiceError
-
             raise ServiceError("method_unavailable", f"{choice.key} is not available here: {exc}")
+        except Exception as exc:  # noqa: BLE001 - Spark's own errors (Py4J, Java missing)
+            if engine != "spark":
+                raise
+            raise ServiceError("method_unavailable", f"Spark could not fit {choice.key} on "
+                               f"{master}: {type(exc).__name__}: {str(exc)[:300]}")
     model, cost = fitted.model, fitted.cost()
-    result = {"model": model.name, "dataset": dataset.name, "config": model.config_dict(), **cost}
+    result = {"model": model.name, "dataset": dataset.name, "config": model.config_dict(),
+              "engine": engine, **({"master": master} if engine == "spark" else {}), **cost}
     if getattr(model, "selection", None):
         result["selection"] = model.selection
     if as_json:
         render.print_json({"results": [result]})
         return
-    render.console.print(f"[green]trained {model.name}[/] on {dataset.name} in "
+    where = f" on Spark ({master})" if engine == "spark" else ""
+    render.console.print(f"[green]trained {model.name}[/] on {dataset.name}{where} in "
                          f"{cost['fit_seconds']:.1f} s; {cost['bytes'] / 1e6:.1f} MB at "
                          f"{cost['path']}", highlight=False)
     if result.get("selection"):
         render.console.print(render.selection_text(model.name, result["selection"]),
                              highlight=False)
+
+
+def _fit_on_spark(dataset, method: str, options: dict, master: str, stage, say):
+    """ALS fitted by Spark MLlib, saved where `recommend --method als` loads it."""
+    import time
+
+    from movierec.models.als import ALSConfig
+    from movierec.models.spark_als import fit_on_spark
+    from movierec.models.trained import store
+
+    t0 = time.perf_counter()
+    model = fit_on_spark(dataset, ALSConfig(**options), master=master, progress=say,
+                         stage=stage)
+    say("saving als")
+    return store(model, dataset, method, options or None, time.perf_counter() - t0,
+                 engine="spark", master=master)
 
 
 @app.command()

@@ -102,9 +102,17 @@ def fit(method: str, dataset: Dataset, options: dict[str, Any] | None = None, *,
     if not save:
         return Fitted(model, seconds, False)
     say(f"saving {method}")
+    return store(model, dataset, method, options, seconds)
+
+
+def store(model: Recommender, dataset: Dataset, method: str, options: dict[str, Any] | None,
+          seconds: float, **facts: Any) -> Fitted:
+    """Save a model fitted elsewhere (e.g. on Spark) where `fit` looks for it; ``facts``
+    (engine, master) go into fit.json. A failure to save never fails the fit."""
+    folder = model_folder(dataset, method, options)
     try:
         save_model(model, folder)
-        (folder / FIT_JSON).write_text(json.dumps({"fit_seconds": seconds}))
+        (folder / FIT_JSON).write_text(json.dumps({"fit_seconds": seconds, **facts}))
     except (OSError, ValueError, TypeError):
         return Fitted(model, seconds, False)
     return Fitted(model, seconds, False, folder, _size(folder))
