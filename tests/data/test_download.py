@@ -221,7 +221,9 @@ def test_kagglehub_cache_is_kept_under_downloads_and_linked(server, home, monkey
 
     monkeypatch.setitem(sys.modules, "kagglehub",
                         types.SimpleNamespace(dataset_download=dataset_download))
-    monkeypatch.setattr(dl, "kaggle_endpoint", lambda: server.url)  # probe the local server
+    from movierec.data import kaggle
+
+    monkeypatch.setattr(kaggle, "kaggle_endpoint", lambda: server.url)  # probe the local server
     monkeypatch.delenv("KAGGLEHUB_CACHE", raising=False)
     folder = dl.download("tmdb")
     assert folder == home / "raw" / "the-movies-dataset" and folder.is_symlink()

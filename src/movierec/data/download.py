@@ -5,11 +5,11 @@
 
 * MovieLens zips come from files.grouplens.org (or the mirror in MOVIEREC_GROUPLENS_URL),
   streamed with a rich progress bar into a ``.part`` file that a later run resumes (HTTP
-  Range), MD5-checked (hard-coded for immutable releases, the published ``.md5`` sidecar for
-  ``ml-latest*``), unpacked into a staging folder without their top folder, checked, then
-  renamed to ``<downloads>/<name>/`` in one step; the zip is deleted.
-* The Movies Dataset comes from Kaggle through ``kagglehub`` (``movierec[download]``) into
-  its cache under the downloads folder (it resumes and MD5-checks too), linked as
+  Range; `fetch`), MD5-checked (hard-coded for immutable releases, the published ``.md5``
+  sidecar for ``ml-latest*``), unpacked into a staging folder without their top folder,
+  checked, then renamed to ``<downloads>/<name>/`` in one step; the zip is deleted.
+* The Movies Dataset comes from Kaggle through ``kagglehub`` (``movierec[download]``; `kaggle`)
+  into its cache under the downloads folder (it resumes and MD5-checks too), linked as
   ``<downloads>/the-movies-dataset/``. Kaggle refusing (log in, accept the terms) is a
   `RefusedError`, so callers can offer a dataset that needs no account (`obtain`).
 
@@ -23,15 +23,11 @@ not allowed) or zip (copied) into the downloads folder after checking its requir
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
-import logging
 import os
 import re
 import shutil
 import socket
-import sys
 import tempfile
 import threading
 import time
@@ -40,10 +36,8 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from rich.console import Console
-
 from movierec.data.rawfiles import MissingFileError, RawSource
-from movierec.data.sources import SourceSpec, get_spec
+from movierec.data.sources import KAGGLE_HANDLE, KAGGLE_PAGE, SourceSpec, get_spec
 from movierec.paths import downloads_dir
 
 # MD5 of the immutable GroupLens releases, as GroupLens publishes them in <zip>.md5.
@@ -61,14 +55,9 @@ KNOWN_MD5: dict[str, str] = {
 }
 # ml-latest and ml-latest-small are re-generated now and then: verified against the sidecar.
 
-KAGGLE_HANDLE = "rounakbanik/the-movies-dataset"
-KAGGLE_PAGE = "https://www.kaggle.com/datasets/rounakbanik/the-movies-dataset"
-KAGGLE_URL = "https://api.kaggle.com/"  # probed before kagglehub is called (its SDK's own
-KAGGLEHUB_CACHE_ENV = "KAGGLEHUB_CACHE"  # endpoint when kagglesdk is importable)
 GROUPLENS_BASE = "https://files.grouplens.org/datasets/movielens/"
 GROUPLENS_ENV = "MOVIEREC_GROUPLENS_URL"  # a mirror of GroupLens's datasets/movielens/ folder
 MARKER = ".movierec-download.json"
-CHUNK = 1 << 16   # bytes per write: an interrupt loses at most this much of the part
 _MD5_RE = re.compile(r"\b([0-9a-fA-F]{32})\b")
 
 
@@ -104,7 +93,9 @@ def download(name: str, dest: Path | None = None, *, progress: bool = True,
         if not force and _has_required(present, spec):
             return present
     if spec.kind == "tmdb":
-        return _download_kaggle(spec, root, timeout=timeout, force=force)
+        from movierec.data.kaggle import download_kaggle
+
+        return download_kaggle(spec, root, timeout=timeout, force=force)
     if not spec.url:
         raise DownloadError(f"{spec.name} has no download location. {spec.how_to_get()}")
     return _download_movielens(spec, root, progress=progress, timeout=timeout, force=force)
@@ -158,9 +149,11 @@ def _download_movielens(spec: SourceSpec, root: Path, *, progress: bool, timeout
     url = movielens_url(spec)
     _require_online(url, spec, timeout)
     md5 = KNOWN_MD5.get(spec.name) or _published_md5(url, spec, timeout)
+    from movierec.data.fetch import fetch
+
     partial = root / ".partial"
     zip_path = partial / f"{spec.name}.zip"
-    _fetch(url, zip_path, md5, spec, progress=progress, timeout=timeout)
+    fetch(url, zip_path, md5, spec, progress=progress, timeout=timeout)
     try:
         _install_zip(zip_path, folder, spec, {"url": url, "md5": md5})
     finally:
@@ -184,86 +177,6 @@ def _published_md5(url: str, spec: SourceSpec, timeout: float) -> str:
     if not match:
         raise DownloadError(f"{url}.md5 holds no MD5 checksum: {text[:200]!r}")
     return match.group(1).lower()
-
-
-def _fetch(url: str, zip_path: Path, md5: str, spec: SourceSpec, *, progress: bool,
-           timeout: float) -> None:
-    """Stream ``url`` to ``zip_path``, resuming a ``.part`` file an interrupted run left.
-
-    The bytes go to ``<zip>.part``; a second run asks the server for the rest (HTTP
-    ``Range``) and starts over when the server cannot resume. Only a file whose MD5 is the
-    published one is renamed to ``zip_path``; a mismatch deletes it (`ChecksumError`). An
-    interrupted transfer keeps the part and says that running again resumes it.
-    """
-    import requests
-
-    part = zip_path.with_name(zip_path.name + ".part")
-    zip_path.parent.mkdir(parents=True, exist_ok=True)
-    have = part.stat().st_size if part.is_file() else 0
-    say = Console(stderr=True) if progress else None
-    if say:
-        action = f"Resuming ({have / 1e6:.1f} MB already here)" if have else "Downloading"
-        say.print(f"{action} {spec.name} from {url}", markup=False)
-    headers = {"Range": f"bytes={have}-"} if have else {}
-    try:
-        with requests.get(url, stream=True, headers=headers,
-                          timeout=(timeout, max(30.0, timeout))) as response:
-            if response.status_code == 416:            # the part is already whole
-                response.close()
-            else:
-                response.raise_for_status()
-                resumed = response.status_code == 206
-                if not resumed:
-                    have = 0                           # the server sent it all again
-                size = response.headers.get("Content-Length")
-                total = have + int(size) if size and size.isdigit() else None
-                _stream(response, part, append=resumed, done=have, total=total,
-                        bar=_progress_bar(spec.name) if progress else None)
-    except requests.exceptions.HTTPError as err:
-        raise DownloadError(f"Downloading {url} failed: {err}\n{_local_help(spec)}") from err
-    except (requests.exceptions.RequestException, OSError) as err:
-        kept = part.stat().st_size if part.is_file() else 0
-        raise DownloadError(
-            f"Downloading {url} was interrupted ({type(err).__name__}) after "
-            f"{kept / 1e6:.1f} MB. Run the same command again to resume it.\n"
-            f"{_local_help(spec)}") from err
-    got = _md5_of(part)
-    if got != md5:
-        part.unlink(missing_ok=True)
-        raise ChecksumError(
-            f"Checksum mismatch: the file downloaded from {url} has MD5 {got}, but the "
-            f"published {spec.name} release has {md5}. The file has been deleted. Try again "
-            f"later; if it keeps failing (a proxy or a changed release), download it by hand."
-            f"\n{_local_help(spec)}")
-    os.replace(part, zip_path)
-
-
-def _stream(response, part: Path, *, append: bool, done: int, total: int | None,
-            bar: "RichProgressBar | None") -> None:
-    """Write the response body to ``part`` (appending after ``done`` bytes), with a bar."""
-    if bar is not None:
-        bar.total = total
-        bar.update(done)
-    try:
-        with open(part, "ab" if append else "wb") as out:
-            for chunk in response.iter_content(CHUNK):
-                out.write(chunk)
-                done += len(chunk)
-                if bar is not None:
-                    bar.update(len(chunk))
-    finally:
-        if bar is not None:
-            bar.close()
-    if total is not None and done < total:
-        raise OSError(f"the connection closed at {done:,} of {total:,} bytes")
-
-
-def _md5_of(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _install_zip(zip_path: Path, folder: Path, spec: SourceSpec, record: dict) -> None:
@@ -307,85 +220,6 @@ def _safe_extract(zf: zipfile.ZipFile, target: Path) -> list[str]:
 
 
 # -- Kaggle ------------------------------------------------------------------------------
-
-def _download_kaggle(spec: SourceSpec, root: Path, *, timeout: float, force: bool) -> Path:
-    """kagglehub into its cache under the downloads folder, then linked where `locate` looks.
-
-    kagglehub keeps a partly downloaded archive in its cache and resumes it (HTTP Range) on
-    the next call, checks the MD5 Kaggle sends, and marks a version complete only after
-    unpacking it: an interrupted run leaves nothing that looks finished.
-    """
-    folder = root / spec.folders[0]  # both Movies Dataset variants share this folder
-    try:
-        import kagglehub
-    except ImportError as err:   # Kaggle cannot be used here: a refusal, like a login one
-        raise RefusedError(
-            f"Downloading {spec.name} needs kagglehub: pip install \"movierec[download]\"\n"
-            f"{_local_help(spec)}"
-        ) from err
-    _require_online(kaggle_endpoint(), spec, timeout)
-    before = os.environ.get(KAGGLEHUB_CACHE_ENV)
-    os.environ[KAGGLEHUB_CACHE_ENV] = str(root / ".kagglehub")
-    try:   # kagglehub logs and prints to stdout; keep stdout for answers (--json)
-        with contextlib.redirect_stdout(sys.stderr), _logs_to_stderr("kagglehub"):
-            got = Path(kagglehub.dataset_download(KAGGLE_HANDLE, force_download=force))
-    except Exception as err:  # auth, consent, quota, network: kagglehub's own types vary
-        raise _kaggle_error(err, spec) from err
-    finally:
-        if before is None:
-            os.environ.pop(KAGGLEHUB_CACHE_ENV, None)
-        else:
-            os.environ[KAGGLEHUB_CACHE_ENV] = before
-    if not _has_required(got, spec):
-        raise DownloadError(f"Kaggle's {KAGGLE_HANDLE} (unpacked at {got}) lacks "
-                            f"{', '.join(f for f in spec.required if not (got / f).exists())}")
-    if got.resolve() != folder.resolve():
-        download_from(spec.name, got, dest=root)  # one symlink: in place at once, or not
-    return folder
-
-
-@contextlib.contextmanager
-def _logs_to_stderr(name: str):
-    """Point the stdout handlers of logger ``name`` at stderr for the duration."""
-    moved = [h for h in logging.getLogger(name).handlers
-             if isinstance(h, logging.StreamHandler) and h.stream is sys.__stdout__]
-    for handler in moved:
-        handler.setStream(sys.stderr)
-    try:
-        yield
-    finally:
-        for handler in moved:
-            handler.setStream(sys.__stdout__)
-
-
-def _kaggle_error(err: Exception, spec: SourceSpec) -> DownloadError:
-    """Sort what kagglehub raised: Kaggle said no (`RefusedError`), the bytes were wrong
-    (`ChecksumError`), or the transfer broke (`DownloadError`, run again to resume)."""
-    status = getattr(getattr(err, "response", None), "status_code", None)
-    kind = type(err).__name__
-    if status in (401, 403, 404):
-        return RefusedError(
-            f"Kaggle refused the download of {KAGGLE_HANDLE} (HTTP {status}): {err}\n"
-            "Kaggle may need you to log in (kagglehub.login() or KAGGLE_USERNAME/KAGGLE_KEY) "
-            f"and accept the dataset's terms at {KAGGLE_PAGE}.\n{_local_help(spec)}")
-    if kind == "DataCorruptionError":
-        return ChecksumError(f"The archive Kaggle sent for {KAGGLE_HANDLE} does not match its "
-                             f"checksum ({err}); it has been deleted. Run again to download "
-                             f"it anew.\n{_local_help(spec)}")
-    return DownloadError(f"kagglehub could not download {KAGGLE_HANDLE} ({kind}: {err}). "
-                         "Run the same command again to resume where it stopped.\n"
-                         f"{_local_help(spec)}")
-
-
-def kaggle_endpoint() -> str:
-    """Where kagglehub will connect (its SDK's endpoint for KAGGLE_API_ENVIRONMENT)."""
-    try:
-        from kagglesdk.kaggle_env import get_endpoint, get_env
-
-        return get_endpoint(get_env())
-    except Exception:  # noqa: BLE001 - an older kagglehub without kagglesdk, an odd env
-        return KAGGLE_URL
-
 
 def movielens_url(spec: SourceSpec) -> str:
     """The release's URL, on the mirror named by MOVIEREC_GROUPLENS_URL when one is set."""
@@ -474,41 +308,3 @@ def _remove(path: Path) -> None:
         path.unlink()
     elif path.is_dir():
         shutil.rmtree(path)
-
-
-def _progress_bar(label: str) -> "RichProgressBar":
-    return RichProgressBar(f"Downloading {label}")
-
-
-class RichProgressBar:
-    """A download progress bar drawn with rich on stderr: a settable ``total`` (None:
-    unknown size), ``update(n)`` bytes, ``reset()``, and an idempotent ``close()``."""
-
-    def __init__(self, description: str):
-        from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
-                                   TimeRemainingColumn, TransferSpeedColumn)
-
-        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                                  TransferSpeedColumn(), TimeRemainingColumn(),
-                                  console=Console(stderr=True))
-        self._task = self._progress.add_task(description, total=None)
-        self._total: int | None = None
-        self._progress.start()
-
-    @property
-    def total(self) -> int | None:
-        return self._total
-
-    @total.setter
-    def total(self, value: int | None) -> None:
-        self._total = value or None  # 0 = no Content-Length: indeterminate bar
-        self._progress.update(self._task, total=self._total)
-
-    def update(self, n: int) -> None:
-        self._progress.advance(self._task, n)
-
-    def reset(self) -> None:
-        self._progress.reset(self._task, total=self._total)
-
-    def close(self) -> None:  # idempotent
-        self._progress.stop()

@@ -14,6 +14,8 @@ from movierec.paths import raw_search_dirs
 from movierec.data.rawfiles import MissingFileError, RawSource
 
 DEFAULT_SOURCE = "the-movies-dataset"
+KAGGLE_HANDLE = "rounakbanik/the-movies-dataset"     # The Movies Dataset on Kaggle
+KAGGLE_PAGE = "https://www.kaggle.com/datasets/rounakbanik/the-movies-dataset"
 
 
 @dataclass(frozen=True)
