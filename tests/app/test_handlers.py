@@ -479,3 +479,25 @@ def test_a_fresh_home_shows_the_published_evaluation_then_local_runs_first(tmp_p
     assert len(runs) == len(shipped) + 1
     assert run_label(runs[0], 0).startswith("1. your run: ")
     assert "published with movierec" not in evaluation_view(runs, 0)[0]
+
+
+def test_page_facts_are_cached_by_fingerprint_and_recomputed_when_the_data_changes(
+        tmp_path, monkeypatch, app_dataset):
+    import json as _json
+
+    from movierec.app.context import AppService
+
+    monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))
+    first = AppService(dataset=app_dataset, background=False)
+    facts = first.page_facts()
+    path = tmp_path / "home" / "app" / f"page-{app_dataset.name}.json"
+    stored = _json.loads(path.read_text())
+    assert stored["examples"] == facts["examples"] and app_dataset.fingerprint in stored["key"]
+    again = AppService(dataset=app_dataset, background=False)
+    monkeypatch.setattr(again, "_usable_examples", lambda: pytest.fail("not read from cache"))
+    assert again.page_facts()["genres"] == facts["genres"]
+    stored["key"] = stored["key"].replace(app_dataset.fingerprint, "other-data")
+    path.write_text(_json.dumps(stored))
+    third = AppService(dataset=app_dataset, background=False)
+    assert third.page_facts()["examples"] == facts["examples"]      # recomputed, rewritten
+    assert app_dataset.fingerprint in _json.loads(path.read_text())["key"]

@@ -62,10 +62,11 @@ class AppService(Service):
                     return facts
             except (OSError, ValueError, AttributeError):
                 pass   # absent or unreadable: computed again below
-        facts = {"key": key, "examples": self._usable_examples(), "genres": self._genres(),
+        facts = {"examples": self._usable_examples(), "genres": self._genres(),
                  "languages": self._languages(), "years": list(self._year_span())}
-        if fingerprint is not None or self._dataset is not None:
-            atomic_write_text(path, json.dumps(facts, ensure_ascii=False))
+        # computing them loaded (or prepared) the dataset: key them by its fingerprint
+        facts["key"] = json.dumps([self.dataset.fingerprint, self.examples], sort_keys=True)
+        atomic_write_text(path, json.dumps(facts, ensure_ascii=False))
         self._facts = facts
         return facts
 
