@@ -211,37 +211,6 @@ def test_deploy_without_a_token_says_how_to_get_one(monkeypatch):
         deploy.deploy("me/demo")
 
 
-def test_ensure_data_downloads_only_when_raw_files_are_missing(tmp_path, monkeypatch):
-    from movierec.data import obtain
-    from movierec.data import download as dl
-
-    monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("MOVIEREC_DATA", raising=False)
-    fetched = []
-
-    def fake_download(name, dest=None, **kwargs):   # what GroupLens would deliver, in tiny
-        folder = (dest or dl.downloads_dir()) / name
-        folder.mkdir(parents=True)
-        (folder / "movies.csv").write_text(
-            "movieId,title,genres\n1,Toy Story (1995),Animation|Children|Comedy\n"
-            "2,Heat (1995),Action|Crime|Thriller\n3,Up (2009),Adventure|Animation\n")
-        (folder / "ratings.csv").write_text(
-            "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,2,3.5,964981247\n"
-            "2,2,5.0,964982224\n2,3,4.0,964983815\n")
-        fetched.append(name)
-        return folder
-
-    monkeypatch.setattr(obtain, "download", fake_download)
-    messages: list[str] = []
-    ds = deploy.ensure_data("ml-latest-small", messages.append)
-    assert fetched == ["ml-latest-small"] and len(ds.catalog) == 3
-    assert any("downloading" in m for m in messages)
-    messages.clear()
-    deploy.ensure_data("ml-latest-small", messages.append)
-    assert fetched == ["ml-latest-small"]                 # second start: no download
-    assert not any("downloading" in m for m in messages)
-
-
 def test_deploy_without_a_reachable_hub_is_a_clear_message(monkeypatch):
     """No network: the Hub client's transport error (httpx here) becomes a DeployError."""
     import huggingface_hub

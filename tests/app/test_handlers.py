@@ -501,3 +501,18 @@ def test_page_facts_are_cached_by_fingerprint_and_recomputed_when_the_data_chang
     third = AppService(dataset=app_dataset, background=False)
     assert third.page_facts()["examples"] == facts["examples"]      # recomputed, rewritten
     assert app_dataset.fingerprint in _json.loads(path.read_text())["key"]
+
+
+def test_the_method_menu_is_resent_only_when_a_background_job_changes_it(service):
+    import gradio as gr
+
+    from movierec.app.recommend_tab import _jobs_text, _method_menu, _refresh_menu
+
+    shown = [[list(e) for e in _method_menu(service)], _jobs_text(service)]
+    menu, line, kept = _refresh_menu(service, shown)
+    assert isinstance(menu, type(gr.skip())) and kept is shown
+    service.jobs.start("fit:ease", "ease", lambda say: say("training ease"))
+    service.jobs.wait("fit:ease", 10)
+    service.model("ease")          # now ready: its label loses "(trained ... on first use)"
+    menu, line, kept = _refresh_menu(service, shown)
+    assert kept != shown and isinstance(menu, gr.Dropdown)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
-import logging
 import os
 import re
 import shutil
@@ -46,7 +45,6 @@ APP_REQUIREMENTS = ("gradio", "plotly", "matplotlib")   # the [app] extra minus 
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 SKIP_SUFFIXES = {".pyc", ".pyo", ".so", ".npz", ".parquet", ".sqlite", ".db", ".zip", ".csv"}
 
-log = logging.getLogger("movierec.space")
 
 
 class DeployError(RuntimeError):
@@ -91,23 +89,6 @@ def seed_home(bundled: Path) -> int:
             shutil.copy2(source, target)
         linked += 1
     return linked
-
-
-def ensure_data(name: str, progress: Callable[[str], None] | None = None):
-    """The prepared dataset ``name`` (or the fallback `obtain` chose): raw files downloaded
-    only when neither they nor a prepared copy are here."""
-    from movierec.data import load_dataset
-    from movierec.data.download import DownloadError
-    from movierec.data.obtain import obtain
-
-    say = progress or log.info
-    try:
-        got = obtain(name, progress=say, bars=False)
-    except DownloadError as err:
-        raise DeployError(f"cannot get {name}: {err}") from err
-    dataset = load_dataset(got.name, progress=say)
-    say(f"{got.name}: {len(dataset.catalog):,} movies, {dataset.ratings.matrix.nnz:,} ratings")
-    return dataset
 
 
 APP_TEMPLATE = '''"""movierec on Hugging Face Spaces (or anywhere): `python app.py`.

@@ -151,13 +151,15 @@ def _options(service: AppService) -> list:
     genres = service.genres()
     low, high = service.year_span()
     with gr.Accordion("Options", open=False, elem_id="mr-options"):
-        method = gr.Dropdown(_method_menu(service), value=default, label="Method",
-                             elem_id="mr-method")
+        menu = _method_menu(service)
+        method = gr.Dropdown(menu, value=default, label="Method", elem_id="mr-method")
         jobs = gr.Markdown(_jobs_text(service), elem_id="mr-jobs")
-        # first-time fits run in the background: the menu and this line follow them
-        gr.Timer(JOB_REFRESH_S).tick(lambda: (gr.Dropdown(choices=_method_menu(service)),
-                                              _jobs_text(service)),
-                                     None, [method, jobs], show_progress="hidden", **PRIVATE)
+        shown_menu = gr.State([[list(e) for e in menu], _jobs_text(service)])
+        # first-time fits run in the background: the menu and this line follow them, and
+        # are sent only when they changed (an open menu is not redrawn under the pointer)
+        gr.Timer(JOB_REFRESH_S).tick(partial(_refresh_menu, service), shown_menu,
+                                     [method, jobs, shown_menu], show_progress="hidden",
+                                     **PRIVATE)
         k = gr.Slider(4, handlers.MAX_K, value=handlers.DEFAULT_K, step=1,
                       label="How many movies", elem_id="mr-k")
         era = gr.Radio([("any time", "any"), ("new (last 10 years)", "new"),
@@ -369,6 +371,15 @@ def _method_label(service: AppService, choice) -> str:
 
 def _method_menu(service: AppService) -> list[tuple[str, str]]:
     return [(_method_label(service, c), c.key) for c in method_choices()]
+
+
+def _refresh_menu(service: AppService, shown: list):
+    """(menu, jobs line, what is now shown), or skips both when neither has changed."""
+    menu = [list(entry) for entry in _method_menu(service)]
+    now = [menu, _jobs_text(service)]
+    if now == shown:
+        return gr.skip(), gr.skip(), shown
+    return gr.Dropdown(choices=[tuple(e) for e in menu]), now[1], now
 
 
 def _jobs_text(service: AppService) -> str:

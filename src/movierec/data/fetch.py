@@ -106,7 +106,7 @@ def _progress_bar(label: str) -> "RichProgressBar":
 
 class RichProgressBar:
     """A download progress bar drawn with rich on stderr: a settable ``total`` (None:
-    unknown size), ``update(n)`` bytes, ``reset()``, and an idempotent ``close()``."""
+    unknown size), ``update(n)`` bytes, and an idempotent ``close()``."""
 
     def __init__(self, description: str):
         from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
@@ -130,9 +130,6 @@ class RichProgressBar:
 
     def update(self, n: int) -> None:
         self._progress.advance(self._task, n)
-
-    def reset(self) -> None:
-        self._progress.reset(self._task, total=self._total)
 
     def close(self) -> None:  # idempotent
         self._progress.stop()

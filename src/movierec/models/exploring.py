@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-REWARDS = {"liked": 1.0, "disliked": -1.0, "not_interested": -1.0, "seen": 0.0}
+REWARDS = {"liked": 1.0, "disliked": -1.0}   # a reaction's reward; silence: `silence`
 
 
 class TastePosterior:

@@ -22,6 +22,7 @@ The same settings mean the same model:
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -107,7 +108,7 @@ def fit_on_spark(dataset: Dataset, config: ALSConfig | None = None, master: str 
         say("writing the ratings as parquet")
         path, rated = write_parquet(dataset, Path(tmp))
         say(f"starting Spark ({master})")
-        os.environ.setdefault("PYSPARK_PYTHON", os.environ.get("PYSPARK_PYTHON", "python3"))
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)   # workers: this Python
         spark = (SparkSession.builder.master(master).appName("movierec-als")
                  .config("spark.ui.enabled", "false")
                  .config("spark.driver.memory", driver_memory)

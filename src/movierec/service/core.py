@@ -35,7 +35,7 @@ from movierec.service.groups import (DEFAULT_STRATEGY, MAX_MEMBERS, MIN_MEMBERS,
                                     GroupAnswer, Member, candidates, combine, reason,
                                     satisfaction)
 from movierec.service.history import ImportedHistory
-from movierec.service.jobs import Jobs
+from movierec.service.jobs import Jobs, fit_job
 from movierec.service.mood import parse_mood
 from movierec.service.picks import (PickSpec, ResolvedPick, ResolvedPicks, parse_picks,
                                    resolve_picks)
@@ -247,7 +247,7 @@ class Service:
         ``not trained`` for a menu key."""
         if self.is_ready(method):
             return "ready"
-        job = self.jobs.get(f"fit:{parse_method(method).key}")
+        job = self.jobs.get(fit_job(parse_method(method).key))
         if job is None:
             return "not trained"
         if job.running:
@@ -268,11 +268,11 @@ class Service:
         key = checked.choice.key
         if not self.background or self.is_ready(key):
             return self.model(checked, progress), "", key
-        prior = self.jobs.get(f"fit:{key}")
+        prior = self.jobs.get(fit_job(key))
         if prior is not None and prior.state == "failed":
             raise ServiceError("method_unavailable", f"{key} could not be trained here "
                                f"({prior.error}); choose another method")
-        job = self.jobs.start(f"fit:{key}", key, lambda say: self.model(checked, say))
+        job = self.jobs.start(fit_job(key), key, lambda say: self.model(checked, say))
         for stand_in in (self.default_method, "popularity"):
             if stand_in != key and (stand_in == "popularity" or self.is_ready(stand_in)):
                 model = self.model(stand_in, progress)
@@ -451,9 +451,9 @@ class Service:
                     words = self._mood_words
                     if self.background and not self.is_ready("embeddings"):
                         # embedding 45k descriptions takes minutes: words alone meanwhile
-                        job = self.jobs.get("fit:embeddings")
+                        job = self.jobs.get(fit_job("embeddings"))
                         if job is None or job.state != "failed":
-                            self.jobs.start("fit:embeddings", "embeddings",
+                            self.jobs.start(fit_job("embeddings"), "embeddings",
                                             lambda say: self.model("embeddings", say))
                             return words
                     try:

@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from movierec.progress import reporting
 
 Work = Callable[[Callable[[str], None]], Any]
+
+
+def fit_job(method_key: str) -> str:
+    """The job key of fitting the method with this menu key."""
+    return f"fit:{method_key}"
 
 
 @dataclass
@@ -30,8 +35,6 @@ class Job:
     message: str = "starting"
     fraction: float | None = None
     error: str | None = None
-    started: float = field(default_factory=time.monotonic)
-    finished: float | None = None
     result: Any = None
 
     @property
@@ -78,8 +81,6 @@ class Jobs:
             except BaseException as exc:  # noqa: BLE001 - kept on the job, shown to people
                 job.error = f"{type(exc).__name__}: {str(exc)[:200]}"
                 job.state = "failed"
-            finally:
-                job.finished = time.monotonic()
 
         threading.Thread(target=run, name=f"movierec-job-{key}", daemon=True).start()
         return job
