@@ -96,6 +96,14 @@ def test_feedback_endpoint_stores_and_refreshes(served):
                             api_name="/feedback_api")
     assert forged["error"]["code"] == "bad_argument" and "session" in forged["error"]["message"]
     assert service.feedback.count() == count + 2
+    skipped = again["results"][0]["index"]
+    third = client.predict(PICKS, "item_knn", 6, skipped, False, token, "not_interested",
+                           api_name="/feedback_api")
+    assert skipped not in [r["index"] for r in third["results"]]
+    assert service.feedback.rows(session=token)[-1]["reaction"] == "not_interested"
+    bad = client.predict(PICKS, "item_knn", 6, skipped, False, token, "meh",
+                         api_name="/feedback_api")
+    assert bad["error"]["code"] == "bad_reaction" and "'meh'" in bad["error"]["message"]
 
 
 def test_serve_command_rejects_bad_options_clearly():

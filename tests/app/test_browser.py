@@ -246,7 +246,7 @@ def test_hostile_titles_render_as_text_on_a_phone(service, tmp_path):
 
 
 @pytest.mark.integration
-def test_three_titles_to_posters_and_a_thumbs_down(tmdb_small, tmp_path, monkeypatch):
+def test_three_titles_to_posters_then_reactions_and_variety(tmdb_small, tmp_path, monkeypatch):
     _require_browser()
     from movierec.service.feedback import FeedbackStore
     from movierec.app.context import AppService
@@ -274,12 +274,15 @@ def test_three_titles_to_posters_and_a_thumbs_down(tmdb_small, tmp_path, monkeyp
         disliked, after = thumb_down_selected(driver)
         assert disliked not in after and len(after) >= 10
         screenshot(driver, tmp_path, "movierec-after-thumbs-down.png")
-        for thumb in ("mr-up", "mr-down"):          # three thumbs in a row, each one shows
-            open_first_details(driver)              # in the next list
+        for thumb in ("mr-up", "mr-seen", "mr-skip"):   # three more reactions in a row, each
+            open_first_details(driver)                  # shows in the next list
             before = captions(driver)
             driver.find_element("id", thumb).click()
             wait_for(driver, lambda d: captions(d) and captions(d) != before
                      and "Noted" in text_of(d, "mr-result-msg"), f"{thumb} changed nothing")
+            titles = [c.partition(" · ")[0] for c in captions(driver)]
+            assert before[0].partition(" · ")[0] not in titles   # not shown again
+        assert "👁" in driver.page_source and "🚫" in driver.page_source   # the reaction chips
         assert driver.execute_script("return window.__xss") == 0
 
         labels = {service.catalog.label(i): i for i in range(len(service.catalog))}
@@ -302,7 +305,7 @@ def test_three_titles_to_posters_and_a_thumbs_down(tmdb_small, tmp_path, monkeyp
         assert spread(varied) > spread(before), (before, varied)
         screenshot(driver, tmp_path, "movierec-variety.png")
     rows = feedback.rows()
-    assert [r["liked"] for r in rows] == [False, True, False]
+    assert [r["reaction"] for r in rows] == ["disliked", "liked", "seen", "not_interested"]
     assert all(r["method"] == "item_knn" and len(r["shown"]) >= 10 for r in rows)
     assert first.stat().st_size > 10_000
 

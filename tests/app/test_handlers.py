@@ -251,7 +251,7 @@ def test_thumbs_down_is_stored_and_changes_the_list(service):
     target = first.items[0]
     thumbs, again = handlers.give_thumb(service, "sess-1", picks, [], settings, target.index,
                                         False)
-    assert thumbs == [{"index": target.index, "label": target.label, "liked": False}]
+    assert thumbs == [{"index": target.index, "label": target.label, "reaction": "disliked"}]
     assert again.ok and target.index not in [i.index for i in again.items]
     assert again.message.startswith("Noted")
     rows = service.feedback.rows()
@@ -268,8 +268,27 @@ def test_thumbs_down_is_stored_and_changes_the_list(service):
     thumbs, _ = handlers.give_thumb(
         service, "sess-1", picks, thumbs, settings, again.items[0].index, True
     )
-    assert [t["liked"] for t in thumbs] == [False, True]
+    assert [t["reaction"] for t in thumbs] == ["disliked", "liked"]
     assert service.feedback.count() == 2
+
+
+def test_seen_and_not_interested_leave_the_list_and_show_as_chips(service):
+    picks = picks_of(service, FAMILY)
+    settings = Settings(method="item_knn", k=8)
+    first = handlers.recommend(service, picks, (), settings).items
+    thumbs, after = handlers.give_thumb(service, "sess-3", picks, [], settings, first[0].index,
+                                        "seen")
+    thumbs, after = handlers.give_thumb(service, "sess-3", picks, thumbs, settings,
+                                        first[1].index, "not_interested")
+    assert [t["reaction"] for t in thumbs] == ["seen", "not_interested"]
+    assert {first[0].index, first[1].index}.isdisjoint(i.index for i in after.items)
+    chips = picks_html(picks, thumbs)
+    assert "👁" in chips and "🚫" in chips and "Your reactions" in chips
+    old_page = picks_html(picks, [{"index": 1, "label": "Old <b>", "liked": True}])
+    assert "👍 Old &lt;b&gt;" in old_page                 # a page from before reactions
+    kept, bad = handlers.give_thumb(service, "sess-3", picks, thumbs, settings, first[2].index,
+                                    "meh")
+    assert kept == thumbs and not bad.ok and "'meh'" in bad.message
 
 
 # --- escaping ------------------------------------------------------------------------------

@@ -9,7 +9,10 @@ from hypothesis import strategies as st
 
 from movierec.evaluation.sessions import POLICIES, answer, diversity_dial, replay, tune_exploring
 from movierec.evaluation.splitters import heldout_users
-from movierec.models.exploring import ExploringSession, TastePosterior, item_space
+from movierec.models.exploring import (SEEN_STARS, ExploringSession, ReactionError,
+                                       SessionSettings, TastePosterior, fold_reactions,
+                                       item_space, reaction_of, zscore)
+from movierec.models.profile import LIKE, Profile
 from movierec.models.trained import fit
 from movierec.synthetic import block_dataset
 
@@ -38,15 +41,40 @@ def test_the_posterior_update_on_a_tiny_known_case():
 def test_a_liked_movie_pulls_its_neighbours_up_and_silence_pushes_them_down():
     vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
     base = np.zeros(3)
-    liked = ExploringSession(vectors, strength=0.0)
+    liked = ExploringSession(vectors, SessionSettings(strength=0.0))
     liked.observe(0, "liked")
     assert liked.rank(base)[1] > liked.rank(base)[2]
-    passed = ExploringSession(vectors, strength=0.0, silence=-0.5)
+    passed = ExploringSession(vectors, SessionSettings(strength=0.0, silence=-0.5))
     passed.observe(0, None)
     assert passed.rank(base)[1] < passed.rank(base)[2]
-    nothing = ExploringSession(vectors, strength=0.0, silence=0.0)
-    nothing.observe(0, None)                 # in the app, not reacting says nothing
-    assert nothing.posterior.mean == pytest.approx([0.0, 0.0])
+    unwanted = ExploringSession(vectors, SessionSettings(strength=0.0))
+    unwanted.observe(0, "not_interested")
+    assert unwanted.rank(base)[1] < unwanted.rank(base)[2]
+    for reaction in (None, "seen"):          # in the app, silence and "seen it" say nothing
+        nothing = ExploringSession(vectors, SessionSettings(strength=0.0, silence=0.0))
+        nothing.observe(0, reaction)
+        assert nothing.posterior.mean == pytest.approx([0.0, 0.0])
+
+
+def test_a_dislike_moves_the_posterior_by_its_reward():
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0]])
+    session = ExploringSession(vectors, SessionSettings(strength=0.0, disliked=-0.3))
+    session.observe(0, False)                # a thumb down is "disliked"
+    # precision diag(2, 1), b = (-0.3, 0): mean (-0.15, 0)
+    assert session.posterior.mean == pytest.approx([-0.15, 0.0])
+
+
+def test_reactions_fold_in_as_liked_watched_or_left_out():
+    profile = Profile.from_picks([10, 11, 12])
+    folded = fold_reactions(profile, [(20, "liked"), (21, "disliked"), (22, "seen"),
+                                      (23, "not_interested"), (11, "not interested")])
+    assert folded.items.tolist() == [10, 12, 20, 21, 22]
+    assert folded.feedback_array().tolist() == [0, 0, LIKE, 0, 0]
+    assert folded.preference().tolist() == pytest.approx([1, 1, 1, (SEEN_STARS - 3) / 2,
+                                                         (SEEN_STARS - 3) / 2])
+    assert reaction_of(True) == "liked" and reaction_of("Seen") == "seen"
+    with pytest.raises(ReactionError, match="'meh'"):
+        reaction_of("meh")
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +100,14 @@ def test_replays_never_show_a_movie_twice_and_count_each_liked_movie_once(blocks
         replay(model, case, rated, "greedy", vectors)
 
 
-def test_exploring_without_a_latent_space_is_refine(blocks):
-    data, split, model = blocks
-    flat = np.zeros((len(data.catalog), 3))          # no correction can come from here
-    for case in split.cases[:5]:
-        row = data.ratings.matrix[case.user]
-        rated = dict(zip(row.indices.tolist(), row.data.tolist()))
-        assert (replay(model, case, rated, "exploring", flat, strength=1.0, silence=-0.5)
-                == replay(model, case, rated, "refine", flat))
+def test_without_a_latent_space_the_session_ranks_by_its_fold_in_alone():
+    flat = np.zeros((5, 3))                          # no correction can come from here
+    session = ExploringSession(flat, SessionSettings(strength=1.0, silence=-0.5))
+    for movie, reaction in ((0, "liked"), (1, None), (2, "disliked")):
+        session.observe(movie, reaction)
+    scores = np.array([0.3, -1.0, 2.0, np.nan, 0.5])
+    scores[3] = -np.inf
+    assert session.rank(scores).tolist() == pytest.approx(zscore(scores).tolist())
 
 
 @settings(max_examples=15, deadline=None)
@@ -97,7 +125,8 @@ def test_validation_people_are_training_people_never_test_people(seed):
 def test_tuning_and_the_dial_run_on_small_data(blocks):
     data, split, model = blocks
     tuned = tune_exploring(split.train, "item_knn", people=10)
-    assert {"strength", "silence", "grid"} <= set(tuned) and len(tuned["grid"]) == 12
+    assert {"strength", "weight", "disliked", "silence", "grid"} <= set(tuned)
+    assert len(tuned["grid"]) == 36
     dial = diversity_dial(model, split.cases, split.train, dials=(0.0, 1.0))
     assert [d["diversity"] for d in dial] == [0.0, 1.0]
     assert dial[1]["intra_list_diversity"] >= dial[0]["intra_list_diversity"]

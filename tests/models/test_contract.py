@@ -122,3 +122,30 @@ def test_deterministic_with_seed(fitted, data, blocks):
     a, b = fitted.recommend(profile, k=8), again.recommend(profile, k=8)
     np.testing.assert_array_equal(a.items, b.items)
     np.testing.assert_allclose(a.scores, b.scores, rtol=1e-5, atol=1e-6)
+
+
+def test_a_session_learns_from_reactions_through_the_fold_in(fitted, data, blocks):
+    """Every method serves the session list (`service.reactions.session_list`): reacted-to
+    movies never come back, the list is full and explained, and liking a movie from the other
+    block while passing on this one's moves the list toward the other block."""
+    from movierec.models.exploring import SessionSettings, fold_reactions, item_space
+    from movierec.service.reactions import session_list
+
+    b, cold = blocks
+    picks = family_picks(blocks)
+    vectors = item_space(data.ratings.matrix, dim=4)
+    other = np.flatnonzero((b == 1) & ~cold)[:3]
+    same = np.flatnonzero((b == 0) & ~cold)[3:6]
+    reactions = [(int(m), "liked") for m in other] + [(int(m), "not_interested")
+                                                      for m in same]
+    profile = fold_reactions(Profile.from_picks(picks), reactions)
+    allowed = np.ones(len(data.catalog), dtype=bool)
+    items, scores, reasons = session_list(fitted, profile, reactions, allowed, vectors, 6,
+                                          SessionSettings(strength=0.0))
+    assert len(items) == 6 and len(reasons) == 6 and all(reasons)
+    assert not set(items.tolist()) & (set(picks.tolist()) | set(other.tolist())
+                                      | set(same.tolist()))
+    assert np.all(np.diff(scores) <= 1e-6), "best first"
+    if fitted.name not in NOT_PERSONAL:
+        plain = fitted.recommend(Profile.from_picks(picks), k=6).items
+        assert (b[items] == 1).sum() > (b[plain] == 1).sum(), fitted.name

@@ -72,9 +72,27 @@ def test_thumbs_are_stored_with_the_rank_shown_and_fold_in(service):
     assert movie not in [r.index for r in after.results]
     row = service.feedback.rows()[-1]
     assert (row["movie"], row["rank"], row["liked"], row["session"]) == (movie, 2, False, "s-1")
-    with pytest.raises(ServiceError, match="liked must be true or false"):
+    with pytest.raises(ServiceError, match="not 'false'") as bad:
         service.react("s", FAMILY, None, (), movie, "false")
-    assert service.feedback.count() == 1
+    assert bad.value.code == "bad_reaction" and service.feedback.count() == 1
+
+
+def test_every_reaction_teaches_the_session_and_is_kept(service):
+    settings = Settings(method="item_knn", k=5)
+    first = [r.index for r in service.recommend(FAMILY, settings).results]
+    seen, skip = first[0], first[1]
+    after = service.react("s-2", FAMILY, settings, [(seen, "seen")], skip, "not_interested")
+    later = [r.index for r in after.results]
+    assert seen not in later and skip not in later and len(later) == 5
+    assert [r["reaction"] for r in service.feedback.rows(session="s-2")] == ["not_interested"]
+    again = service.recommend(FAMILY, settings, [(seen, "seen"), (skip, "not_interested")])
+    assert [r.index for r in again.results] == later      # same reactions, same list
+    # a movie nobody wants stays out even when the picks alone would bring it back
+    profile = service.recommend(FAMILY, settings, [(skip, "not interested")])
+    assert skip not in [r.index for r in profile.results]
+    with pytest.raises(ServiceError) as bad:
+        service.recommend(FAMILY, settings, [(seen, "meh")])
+    assert bad.value.code == "bad_reaction" and "'meh'" in bad.value.message
 
 
 @pytest.mark.parametrize("picks, code", [

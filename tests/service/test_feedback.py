@@ -196,3 +196,18 @@ def test_a_schema_1_database_is_migrated_keeping_its_rows(tmp_path):
     old, new = store.rows()
     assert old["movie"] == 4 and old["shown"] is None
     assert new["shown"] == [9, 5, 7] and new["rank"] == 2
+    assert old["reaction"] == "liked" and new["reaction"] == "disliked"   # filled from liked
+
+
+def test_reactions_beyond_thumbs_are_stored_and_checked(tmp_path):
+    from movierec.service.feedback import FeedbackError, FeedbackStore
+
+    store = FeedbackStore(tmp_path / "fb.sqlite")
+    store.record("s", "d", "m", 5, False, [1, 2, 3], reaction="seen", shown=[5, 6])
+    store.record("s", "d", "m", 6, False, [1, 2, 3], reaction="not_interested")
+    assert [r["reaction"] for r in store.rows()] == ["seen", "not_interested"]
+    assert store.count(reaction="seen") == 1
+    for liked, reaction in ((False, "meh"), (True, "seen"), (False, "liked")):
+        with pytest.raises(FeedbackError, match="reaction"):
+            store.record("s", "d", "m", 7, liked, [1], reaction=reaction)
+    assert store.count() == 2

@@ -22,6 +22,7 @@ from movierec.app import handlers
 from movierec.app.context import AppService
 from movierec.service import ServiceError, Settings, parse_picks_text
 from movierec.service.request import whole_number
+from movierec.service.reactions import named
 
 log = logging.getLogger("movierec.api")
 ENDPOINTS = ("recommend_api", "feedback_api", "search_api", "import_api", "together_api",
@@ -78,16 +79,18 @@ def recommend_api(service: AppService, picks: str, method: str = "", k: int = 10
 
 @answering
 def feedback_api(service: AppService, picks: str, method: str, k: int, movie: int,
-                 liked: bool, session: str) -> dict:
-    """Store a thumb on ``movie`` (catalog index) and answer the refreshed recommendations,
-    with the ``session`` token the thumb was stored under."""
+                 liked: bool, session: str, reaction: str = "") -> dict:
+    """Store a reaction to ``movie`` (catalog index) and answer the refreshed
+    recommendations, with the ``session`` token it was stored under. ``reaction``, when
+    given, is liked / disliked / seen / not_interested and overrides ``liked``."""
     specs, notes = _picks(picks)
     movie = whole_number(movie, "movie (a catalog index)", "bad_argument", 0,
                          len(service.catalog) - 1)
     if not isinstance(liked, bool):
         raise ServiceError("bad_argument", f"liked must be true or false, not {liked!r}"[:120])
+    said = named(reaction) if reaction not in (None, "") else liked
     token = session_token(service, session)
-    answer = service.react(token, specs, _settings(service, method, k), (), movie, liked)
+    answer = service.react(token, specs, _settings(service, method, k), (), movie, said)
     return {**_with_notes(answer, notes), "session": token}
 
 

@@ -7,7 +7,8 @@ and tests can build it by hand:
 
 * a *pick* is ``{"index": int, "label": "Heat (1995)", "feel": "love" | "like" | "dislike" |
   "0.5".."5"}`` -- a star rating is a feel too;
-* a *thumb* is ``{"index": int, "label": str, "liked": bool}``;
+* a *thumb* (a reaction) is ``{"index": int, "label": str, "reaction": "liked" | "disliked" |
+  "seen" | "not_interested"}`` (older pages sent ``"liked": bool``, still understood);
 * a shown result is ``{"index", "rank", "label", "explanation", "score"}``.
 
 Bad input (empty, 10,000 characters, emoji, SQL, unknown or ambiguous titles, too few picks)
@@ -27,6 +28,10 @@ from movierec.app.views import shorten
 from movierec.models.profile import MIN_PICKS
 from movierec.service import Answer, PickSpec, ServiceError, Settings
 from movierec.service.picks import MAX_PICK_CHARS, MAX_PICKS, clean_line, parse_pick
+from movierec.service.reactions import named
+
+NOTED = {"liked": "👍 more like", "disliked": "👎 less like", "seen": "👁 you have seen",
+         "not_interested": "🚫 no more like"}
 
 Say = Callable[[str], None]
 
@@ -282,14 +287,17 @@ def specs_of(picks: Sequence[dict]) -> list[PickSpec]:
             for p in picks or []]
 
 
-def thumbs_of(thumbs: Sequence[dict]) -> list[tuple[int, bool]]:
-    return [(int(t["index"]), bool(t["liked"])) for t in thumbs or []]
+def thumbs_of(thumbs: Sequence[dict]) -> list[tuple[int, bool | str]]:
+    """The page's reactions as the service's ``(movie, reaction)`` pairs."""
+    return [(int(t["index"]), t["reaction"] if "reaction" in t else bool(t.get("liked")))
+            for t in thumbs or []]
 
 
 def _results(answer: Answer) -> Results:
     if not answer.results:
         return Results(answer.message, "warn", answer, answer.method)
-    text = (f"{answer.message} Click a poster for details, then 👍 or 👎 to steer the list.")
+    text = (f"{answer.message} Click a poster for details, then react to it (👍, 👎, seen it, "
+            "not interested): every reaction teaches the next list.")
     seconds = sum(answer.timings.values()) / 1e3
     return Results(text, "ok", answer, answer.method, seconds)
 
@@ -319,25 +327,26 @@ def recommend(service: AppService, picks: Sequence[dict], thumbs: Sequence[dict]
 
 
 def give_thumb(service: AppService, session: str, picks: Sequence[dict], thumbs: Sequence[dict],
-               settings: Settings | None, movie: int, liked: bool,
+               settings: Settings | None, movie: int, reaction: bool | str,
                progress: Say | None = None, history: dict | None = None,
                mood: object = None) -> tuple[list[dict], Results]:
-    """Store a 👍/👎 on a recommended movie and recommend again with it folded in."""
+    """Store a reaction (👍 True, 👎 False, or "seen" / "not_interested") to a recommended
+    movie and show the session's next list, which learnt from it."""
     settings = settings or Settings(method=service.default_method, k=DEFAULT_K)
     movie = int(movie)
     try:
+        said = named(reaction)
         answer = service.react(clean_line(session, 100) or "anonymous", specs_of(picks),
-                               settings, thumbs_of(thumbs), movie, bool(liked), progress,
+                               settings, thumbs_of(thumbs), movie, said, progress,
                                **_request(history, mood))
     except ServiceError as exc:
         return list(thumbs), _error(exc)
     label = service.catalog.label(movie)
     new = [dict(t) for t in thumbs or [] if int(t["index"]) != movie]
-    new.append({"index": movie, "label": label, "liked": bool(liked)})
+    new.append({"index": movie, "label": label, "reaction": said})
     results = _results(answer)
-    verdict = "👍 more like" if liked else "👎 less like"
     if results.ok:
-        results.message = f"Noted: {verdict} {label}. " + results.message
+        results.message = f"Noted: {NOTED[said]} {label}. " + results.message
     return new, results
 
 

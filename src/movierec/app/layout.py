@@ -86,9 +86,10 @@ def _endpoints(service: AppService) -> None:
         return api.recommend_api(service, picks, method, k, diversity)
 
     def feedback_api(picks: str, method: str, k: int, movie: int, liked: bool,
-                     session: str) -> dict:
-        """Store a thumb on movie (catalog index); answer refreshed recommendations."""
-        return api.feedback_api(service, picks, method, k, movie, liked, session)
+                     session: str, reaction: str = "") -> dict:
+        """Store a reaction to movie (catalog index): liked true/false, or reaction liked /
+        disliked / seen / not_interested; answer refreshed recommendations."""
+        return api.feedback_api(service, picks, method, k, movie, liked, session, reaction)
 
     def search_api(query: str) -> list[dict]:
         """Search-as-you-type suggestions for a partly typed title."""

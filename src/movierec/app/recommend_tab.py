@@ -198,7 +198,9 @@ def _results_column() -> dict:
         out["detail"] = gr.HTML(empty_details_html(), elem_id="mr-details")
         with gr.Row(elem_classes="mr-thumbs"):
             out["up"] = gr.Button("👍 More like this", elem_id="mr-up", size="sm")
-            out["down"] = gr.Button("👎 Not for me", elem_id="mr-down", size="sm")
+            out["down"] = gr.Button("👎 Disliked it", elem_id="mr-down", size="sm")
+            out["seen"] = gr.Button("👁 Seen it", elem_id="mr-seen", size="sm")
+            out["skip"] = gr.Button("🚫 Not interested", elem_id="mr-skip", size="sm")
     with gr.Accordion("As a table", open=False):
         out["table"] = gr.Dataframe(headers=handlers.TABLE_HEADERS,
                                     datatype=["number", "str", "str", "str", "number"],
@@ -324,35 +326,33 @@ def _wire_results(service: AppService, page: Page, results: dict, go: gr.Button)
     results["gallery"].select(on_select, page.shown, [page.selected, results["detail"]],
                               scroll_to_output=True, **PRIVATE)
 
-    def on_thumb(liked, ps, th, token, items, pos, widgets, progress):
+    def on_thumb(reaction, ps, th, token, items, pos, widgets, progress):
         if pos is None or not 0 <= pos < len(items):
             return (th, picks_html(ps, th), gr.update(), gr.update(),
-                    message_html("Click a poster first, then 👍 or 👎.", "warn"),
+                    message_html("Click a poster first, then react to it.", "warn"),
                     gr.update(), gr.update(), gr.update())
         *options, history, mood = widgets
         settings = handlers.settings_from_widgets(*options,
                                                   default_method=service.default_method)
         new, answer = handlers.give_thumb(service, token or service.sessions.issue(), ps, th,
-                                          settings, items[pos]["index"], liked, _say(progress),
+                                          settings, items[pos]["index"], reaction,
+                                          _say(progress),
                                           history, mood)
         return (new, picks_html(ps, new), *_show(answer))
 
-    def thumb_up(ps, th, token, items, pos, m, n, e, yf, yt, gi, gx, lang, mv, dv, hist, md,
-                 progress=gr.Progress()):
-        return on_thumb(True, ps, th, token, items, pos,
-                        (m, n, e, yf, yt, gi, gx, lang, mv, dv, hist, md),
-                        progress)
+    def reacting(reaction: str):
+        def react(ps, th, token, items, pos, m, n, e, yf, yt, gi, gx, lang, mv, dv, hist, md,
+                  progress=gr.Progress()):
+            return on_thumb(reaction, ps, th, token, items, pos,
+                            (m, n, e, yf, yt, gi, gx, lang, mv, dv, hist, md), progress)
+        return react
 
-    def thumb_down(ps, th, token, items, pos, m, n, e, yf, yt, gi, gx, lang, mv, dv, hist, md,
-                   progress=gr.Progress()):
-        return on_thumb(False, ps, th, token, items, pos,
-                        (m, n, e, yf, yt, gi, gx, lang, mv, dv, hist, md),
-                        progress)
-
-    for button, fn in ((results["up"], thumb_up), (results["down"], thumb_down)):
-        button.click(fn, [page.picks, page.thumbs, page.session, page.shown, page.selected,
-                          *page.controls],
-                     [page.thumbs, page.picks_view, *page.outputs], **PRIVATE)
+    for button, reaction in (("up", "liked"), ("down", "disliked"), ("seen", "seen"),
+                             ("skip", "not_interested")):
+        results[button].click(reacting(reaction),
+                              [page.picks, page.thumbs, page.session, page.shown, page.selected,
+                               *page.controls],
+                              [page.thumbs, page.picks_view, *page.outputs], **PRIVATE)
 
 
 # --- small helpers ---------------------------------------------------------------------------

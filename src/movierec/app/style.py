@@ -51,6 +51,10 @@ CSS = """
 .mr-chip.mr-like { background: #e3f4ff; border-color: #9fd1f5; color: #0c3a5b; }
 .mr-chip.mr-dislike { background: #f1f1f4; border-color: #c9c9d3; color: #4b4b5a; }
 .mr-chip.mr-rated { background: #f3ecff; border-color: #cdb8f7; color: #34205f; }
+.mr-chip.mr-liked { background: #e3f4ff; border-color: #9fd1f5; color: #0c3a5b; }
+.mr-chip.mr-disliked, .mr-chip.mr-not_interested { background: #f1f1f4; border-color: #c9c9d3;
+  color: #4b4b5a; }
+.mr-chip.mr-seen { background: #eef7ee; border-color: #b9dcb9; color: #1f4a1f; }
 .mr-feedback-chips { margin-top: 6px; display: flex; flex-wrap: wrap; gap: 6px;
   align-items: center; }
 .mr-note { color: #6b7085; font-size: 0.88rem; }

@@ -17,6 +17,7 @@ _IMDB_ID = re.compile(r"^tt\d{5,10}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 FEEL_ICONS = {"love": "❤️", "like": "👍", "dislike": "👎"}
+REACTION_ICONS = {"liked": "👍", "disliked": "👎", "seen": "👁", "not_interested": "🚫"}
 MESSAGE_KINDS = ("info", "ok", "warn", "error")
 
 
@@ -56,7 +57,7 @@ def message_html(text: str, kind: str = "info") -> str:
 
 
 def picks_html(picks: Iterable[dict], feedback: Iterable[dict] = ()) -> str:
-    """The picks as chips ('❤️ Heat (1995)'), plus the thumbs given so far."""
+    """The picks as chips ('❤️ Heat (1995)'), plus the reactions given so far."""
     picks = list(picks)
     feedback = list(feedback)
     if not picks:
@@ -66,14 +67,22 @@ def picks_html(picks: Iterable[dict], feedback: Iterable[dict] = ()) -> str:
                     f'{esc(feel_text(p["feel"]))} {esc(p["label"])}</span>' for p in picks)
     extra = ""
     if feedback:
-        marks = "".join(f'<span class="mr-chip mr-{"like" if f["liked"] else "dislike"}">'
-                        f'{"👍" if f["liked"] else "👎"} {esc(f.get("label", ""))}</span>'
+        marks = "".join(f'<span class="mr-chip mr-{_reaction(f)}">'
+                        f'{REACTION_ICONS[_reaction(f)]} {esc(f.get("label", ""))}</span>'
                         for f in feedback)
-        extra = (f'<div class="mr-feedback-chips"><span class="mr-note">Your thumbs:</span> '
+        extra = (f'<div class="mr-feedback-chips"><span class="mr-note">Your reactions:</span> '
                  f'{marks}</div>')
     need = max(0, 3 - len(picks))
     hint = (f'<div class="mr-note">Add {need} more to get recommendations.</div>' if need else "")
     return f'<div class="mr-picks">{chips}</div>{extra}{hint}'
+
+
+def _reaction(thumb: dict) -> str:
+    """A page thumb's reaction name (older pages kept ``liked`` only)."""
+    said = thumb.get("reaction")
+    if said in REACTION_ICONS:
+        return said
+    return "liked" if thumb.get("liked") else "disliked"
 
 
 def _links(record: dict) -> str:

@@ -225,12 +225,14 @@ def study_table(study: str, result: dict) -> Table:
                           f"{r['alone_mean']:.3f}")
         return table
     if study == "session":
+        from movierec.evaluation.sessions import session_settings_text
+
         tuned = result["exploring"]
         versus = {(c["a"], c["b"]): c for c in result["comparisons"]}
         table = Table(title=f"{result['dataset']}: sessions replayed, {result['method']}, "
                       f"{result['people']} test people, {result['rounds']} rounds of "
-                      f"{result['shown']} (exploring: strength {tuned['strength']:g}, silence "
-                      f"{tuned['silence']:g}, chosen on validation people)")
+                      f"{result['shown']} (exploring: {session_settings_text(tuned)}, chosen "
+                      "on validation people)")
         for col in ("policy", "liked by round (cumulative)", "last round 95% CI",
                     "NDCG@10 by round", "vs refine (p)"):
             table.add_column(col, justify="left" if col == "policy" else "right")

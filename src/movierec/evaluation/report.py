@@ -20,6 +20,7 @@ from movierec.evaluation.results import EvaluationResult
 from movierec.evaluation.studies import STANDARD_STUDIES, load_study
 from movierec.evaluation.studies import command as study_command
 from movierec.evaluation.suite import STANDARD_RUNS, check_targets, find_result
+from movierec.evaluation.sessions import session_settings_text
 from movierec.models.registry import DESCRIPTIONS, NEURAL, available, model_class
 
 EXAMPLE = {"the-movies-dataset": ["Toy Story", "Finding Nemo", "Up"],
@@ -343,9 +344,14 @@ def _session_section(inputs: ReportInputs, figs: Path) -> list[str]:
         best = max(tuned["grid"], key=lambda g: g["liked_last_round"])
         out += [f"{result['method']}, {result['people']} test people, {result['picks']} picks, "
                 f"{result['rounds']} rounds of {result['shown']}. Exploring settings chosen on "
-                f"{tuned['people']} validation people: strength **{tuned['strength']:g}**, "
-                f"silence reward **{tuned['silence']:g}** ({best['liked_last_round']:.2f} liked "
-                f"movies by the last round there, over a grid of {len(tuned['grid'])}).", ""]
+                f"{tuned['people']} validation people: **{session_settings_text(tuned)}** "
+                f"({best['liked_last_round']:.2f} liked movies by the last round there, over a "
+                f"grid of {len(tuned['grid'])}).", ""]
+        if tuned["strength"] == 0:
+            out += ["Validation chose no sampling (strength 0): the session ranks by its "
+                    "posterior's mean, so what it gains over refine comes from learning from "
+                    "every reaction (and folding watched movies in as watched), not from "
+                    "exploring.", ""]
         rows = [[r["model"], *[f"{v:.2f}" for v in r["liked_by_round"]],
                  f"[{r['liked_last_low']:.2f}, {r['liked_last_high']:.2f}]",
                  " / ".join(f"{v:.3f}" for v in r["ndcg_by_round"])] for r in result["rows"]]
@@ -359,7 +365,9 @@ def _session_section(inputs: ReportInputs, figs: Path) -> list[str]:
         versus = next(c for c in result["comparisons"]
                       if (c["a"], c["b"]) == ("exploring", "refine"))
         out += [("The exploring session found significantly more liked movies than refining "
-                 "by thumbs." if versus["diff"] > 0 and versus["p_value"] < 0.05 else
+                 f"by thumbs (difference {versus['diff']:+.2f}, 95% CI [{versus['low']:+.2f}, "
+                 f"{versus['high']:+.2f}], p = {versus['p_value']:.2g})."
+                 if versus["diff"] > 0 and versus["p_value"] < 0.05 else
                  "The exploring session did **not** find significantly more liked movies than "
                  f"refining by thumbs (difference {versus['diff']:+.2f}, p = "
                  f"{versus['p_value']:.2g})."), ""]

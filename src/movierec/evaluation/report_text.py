@@ -234,14 +234,18 @@ A session replayed offline (`movierec evaluate --protocol session`): a held-out 
 from 3 liked picks and is shown 10 movies per round for 5 rounds; their held-out ratings
 answer (liked at 4 stars or more, disliked below, silence when they never rated the movie).
 Three policies: **static** (the first ranking, the next 10 each round), **refine** (the app
-today: liked and disliked movies join the picks and the method folds the person in again)
-and **exploring** (refine plus a Bayesian posterior over the person's taste in the catalog's
-latent space -- the top singular vectors of who rated what -- updated by every reaction,
-a passed-over movie counting as weak negative evidence, and *sampled* each round: Thompson
-sampling, so uncertain directions get tried). The exploring settings (how widely it samples,
-what silence is worth) are chosen on validation people carved from the training people;
-the tables are on test people the choice never saw, paired bootstrap intervals and t-tests
-at the last round.
+before sessions: liked movies join the picks at 5 stars, disliked ones at 1 star, and the
+method folds the person in again) and **exploring** (the app's session now: liked movies join
+the picks, disliked ones join as *watched* -- a weak positive, since choosing to watch says
+what a person watches -- and a Bayesian posterior over the person's taste in the catalog's
+latent space -- the top singular vectors of who rated what -- learns from every reaction:
++1 liked, a negative reward disliked, a smaller one for a movie passed over; the posterior is
+*sampled* each round, Thompson sampling, so uncertain directions get tried). The exploring
+settings (how widely it samples, the correction's weight, what a dislike and silence are
+worth) are chosen on validation people carved from the training people; the tables are on
+test people the choice never saw, paired bootstrap intervals and t-tests at the last round.
+When validation chose to sample, the row *exploring (mean)* is the same session without
+sampling, so the table shows what exploring itself adds.
 
 The diversity dial (`--diversity 0..1`, the app's *Variety* slider) re-ranks the method's
 top 50 by maximal marginal relevance over genre and keyword vectors."""

@@ -7,15 +7,18 @@ disliked below it, silence when they never rated the movie. Three policies (`POL
 * ``static``: the first ranking, the next 10 not yet shown each round (no learning);
 * ``refine``: today's app -- each liked / disliked movie joins the picks (5 / 1 stars) and
   the method folds the person in again;
-* ``exploring``: refine plus a posterior over the person's taste in the catalog's latent
-  space, sampled each round (`models.exploring`: Thompson sampling; a passed-over movie is
-  weak negative evidence).
+* ``exploring``: the session of `models.exploring`: liked movies join the picks, watched
+  ones (disliked) join as watched (`SEEN_STARS`), and a posterior over the person's taste in
+  the catalog's latent space learns from every reaction -- a passed-over movie is weak
+  negative evidence -- and is sampled each round (Thompson sampling).
 
 Per round: the cumulative number of liked movies found (a movie counts once, when first
 shown) and NDCG@10 of that round's list against the liked movies still to find. The
 exploring policy's two settings (strength, silence reward) are chosen on *validation*
 people carved from the training people with the same protocol; the table is computed on
-test people the choice never saw, with paired bootstrap intervals at the last round.
+test people the choice never saw, with paired bootstrap intervals at the last round. An
+ablation row, ``exploring (mean)``, is the same session without sampling (strength 0), so
+the report can say how much of the difference sampling itself makes.
 
 The same run measures the diversity dial (`diversity_dial`): accuracy against intra-list
 genre diversity, novelty and catalog coverage of the first list as the dial turns.
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
@@ -34,14 +38,18 @@ from movierec.data.liking import LIKED_AT
 from movierec.evaluation.metrics import ndcg_at_k
 from movierec.evaluation.splitters import Case, heldout_users
 from movierec.evaluation.stats import bootstrap_ci, paired_comparison
-from movierec.models.exploring import ExploringSession, item_space, zscore
+from movierec.models.exploring import (ExploringSession, SessionSettings, fold_reactions,
+                                       item_space, zscore)
 from movierec.models.filters import top_k
 from movierec.models.profile import Profile
 
 POLICIES = ("static", "refine", "exploring")
+ABLATION = "exploring (mean)"              # the exploring session at strength 0
 ROUNDS, SHOWN = 5, 10
-STRENGTHS = (0.0, 0.25, 0.5, 1.0)          # the exploring policy's grid, searched on
-SILENCES = (0.0, -0.2, -0.5)               # validation people only
+GRID = {"strength": (0.0, 0.25, 0.5),      # the exploring session's settings, searched on
+        "weight": (2.0, 3.0, 5.0),          # validation people only
+        "disliked": (-1.0, -0.3),
+        "silence": (-0.3, -0.6)}
 VALIDATION_PEOPLE = 150
 DIALS = (0.0, 0.25, 0.5, 0.75, 1.0)        # the diversity dial's settings in the report
 
@@ -56,8 +64,8 @@ def answer(movie: int, rated: dict[int, float]) -> str | None:
 
 
 def replay(model, case: Case, rated: dict[int, float], policy: str, vectors: np.ndarray, *,
-           rounds: int = ROUNDS, k: int = SHOWN, strength: float = 0.5,
-           silence: float = -0.2) -> tuple[list[int], list[float]]:
+           rounds: int = ROUNDS, k: int = SHOWN,
+           settings: SessionSettings = SessionSettings()) -> tuple[list[int], list[float]]:
     """One person's session: (cumulative liked movies per round, NDCG@k per round)."""
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {POLICIES}, not {policy!r}")
@@ -67,17 +75,20 @@ def replay(model, case: Case, rated: dict[int, float], policy: str, vectors: np.
     shown = np.zeros(n, dtype=bool)
     shown[picks] = True
     liked_movies = {m for m, r in rated.items() if r >= LIKED_AT} - set(picks)
-    reactions: dict[int, float] = {}
-    session = ExploringSession(vectors, strength, silence, seed=case.user)
+    reactions: dict[int, str] = {}
+    session = ExploringSession(vectors, settings, seed=case.user)
     first = zscore(model.score(case.profile))
     found, curve, ndcgs = 0, [], []
     for _ in range(rounds):
         if policy == "static" or not reactions:
             scores = first
-        else:
+        elif policy == "refine":   # the app before sessions: 👍 as 5 stars, 👎 as 1 star
+            said = [5.0 if r == "liked" else 1.0 for r in reactions.values()]
             profile = Profile(np.asarray(picks + list(reactions), dtype=np.int64),
-                              np.asarray(stars + list(reactions.values()), dtype=np.float32))
+                              np.asarray(stars + said, dtype=np.float32))
             scores = zscore(model.score(profile))
+        else:
+            scores = zscore(model.score(fold_reactions(case.profile, reactions.items())))
         if policy == "exploring":
             scores = session.rank(scores)
         items = top_k(scores, k, ~shown)
@@ -88,7 +99,7 @@ def replay(model, case: Case, rated: dict[int, float], policy: str, vectors: np.
             said = answer(movie, rated)
             found += said == "liked"
             if said is not None and policy != "static":
-                reactions[movie] = 5.0 if said == "liked" else 1.0
+                reactions[movie] = said
             session.observe(movie, said)
         curve.append(found)
     return curve, ndcgs
@@ -109,8 +120,9 @@ def _replay_all(model, cases, dataset, policy, vectors, **settings) -> tuple[np.
 def tune_exploring(dataset: Dataset, method: str, picks: int = 3, seed: int = 0,
                    people: int = VALIDATION_PEOPLE,
                    say: Callable[[str], None] | None = None) -> dict:
-    """The exploring settings that find the most liked movies by the last round, on
-    validation people held out from ``dataset`` (pass the *training* part of a split)."""
+    """The exploring settings (`GRID`) that find the most liked movies by the last round, on
+    validation people held out from ``dataset`` (pass the *training* part of a split).
+    Ties go to the less exploring, then the lighter-weighted setting."""
     from movierec.models.trained import fit
 
     say = say or (lambda _m: None)
@@ -119,15 +131,19 @@ def tune_exploring(dataset: Dataset, method: str, picks: int = 3, seed: int = 0,
     vectors = item_space(split.train.ratings.matrix, seed=seed)
     cases = split.cases[:people]
     grid = []
-    for strength, silence in itertools.product(STRENGTHS, SILENCES):
-        say(f"validation sessions: strength {strength}, silence {silence}")
+    for values in itertools.product(*GRID.values()):
+        chosen = dict(zip(GRID, values))
+        say(f"validation sessions: {session_settings_text(chosen)}")
         liked, _ = _replay_all(model, cases, dataset, "exploring", vectors,
-                               strength=strength, silence=silence)
-        grid.append({"strength": strength, "silence": silence,
-                     "liked_last_round": float(liked[:, -1].mean())})
-    best = max(grid, key=lambda g: (g["liked_last_round"], -g["strength"]))
-    return {"strength": best["strength"], "silence": best["silence"], "people": len(cases),
-            "grid": grid}
+                               settings=SessionSettings(**chosen))
+        grid.append({**chosen, "liked_last_round": round(float(liked[:, -1].mean()), 4)})
+    best = max(grid, key=lambda g: (g["liked_last_round"], -g["strength"], -g["weight"]))
+    return {**{k: best[k] for k in GRID}, "people": len(cases), "grid": grid}
+
+
+def session_settings_text(tuned: dict) -> str:
+    """'strength 0.25, weight 2, disliked -0.3, silence -0.3' (the chosen `GRID` values)."""
+    return ", ".join(f"{k} {tuned[k]:g}" for k in GRID if k in tuned)
 
 
 def evaluate_sessions(dataset: Dataset, method: str, picks: int = 3, seed: int = 0,
@@ -140,26 +156,32 @@ def evaluate_sessions(dataset: Dataset, method: str, picks: int = 3, seed: int =
     t0 = time.perf_counter()
     split = heldout_users(dataset, picks=picks, seed=seed)
     tuned = tune_exploring(split.train, method, picks, seed, say=say)
+    settings = SessionSettings(**{k: tuned[k] for k in GRID})
     say(f"fitting {method} on {split.name}")
     model = fit(method, split.train).model
     vectors = item_space(split.train.ratings.matrix, seed=seed)
     cases = split.cases[:max_users] if max_users else split.cases
+    runs = {policy: (policy, settings) for policy in POLICIES}
+    if settings.strength > 0:
+        runs[ABLATION] = ("exploring", replace(settings, strength=0.0))
     liked, ndcg = {}, {}
-    for policy in POLICIES:
-        say(f"replaying {len(cases)} test people: {policy}")
-        liked[policy], ndcg[policy] = _replay_all(
-            model, cases, dataset, policy, vectors,
-            strength=tuned["strength"], silence=tuned["silence"])
+    for name, (policy, chosen) in runs.items():
+        say(f"replaying {len(cases)} test people: {name}")
+        liked[name], ndcg[name] = _replay_all(model, cases, dataset, policy, vectors,
+                                              settings=chosen)
     rows = []
-    for policy in POLICIES:
-        interval = bootstrap_ci(liked[policy][:, -1], seed=seed)
-        rows.append({"model": policy,
-                     "liked_by_round": liked[policy].mean(axis=0).round(3).tolist(),
-                     "ndcg_by_round": ndcg[policy].mean(axis=0).round(4).tolist(),
+    for name in runs:
+        interval = bootstrap_ci(liked[name][:, -1], seed=seed)
+        rows.append({"model": name,
+                     "liked_by_round": liked[name].mean(axis=0).round(3).tolist(),
+                     "ndcg_by_round": ndcg[name].mean(axis=0).round(4).tolist(),
                      "liked_last_low": round(float(interval.low), 3),
                      "liked_last_high": round(float(interval.high), 3)})
+    pairs = [("exploring", "refine"), ("exploring", "static"), ("refine", "static")]
+    if ABLATION in runs:
+        pairs.append(("exploring", ABLATION))
     comparisons = []
-    for a, b in (("exploring", "refine"), ("exploring", "static"), ("refine", "static")):
+    for a, b in pairs:
         c = paired_comparison(liked[a][:, -1], liked[b][:, -1], seed=seed)
         comparisons.append({"a": a, "b": b, "diff": round(float(c.diff), 3),
                             "low": round(float(c.low), 3), "high": round(float(c.high), 3),

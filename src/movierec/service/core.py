@@ -25,6 +25,7 @@ import numpy as np
 from movierec.data.dataset import Dataset
 from movierec.models.base import Recommender
 from movierec.models.diversity import POOL, feature_vectors, mmr
+from movierec.models.exploring import SessionSettings
 from movierec.models.filters import Filter, top_k
 from movierec.models.mood import zscores
 from movierec.models.profile import MIN_PICKS, Profile
@@ -39,11 +40,13 @@ from movierec.service.jobs import Jobs, fit_job
 from movierec.service.mood import parse_mood
 from movierec.service.picks import (PickSpec, ResolvedPick, ResolvedPicks, parse_picks,
                                    resolve_picks)
+from movierec.service.reactions import (Reaction, check_reactions, folded, named,
+                                       session_list, unwanted)
 from movierec.service.request import (Checked, Settings, check_settings, describe_filter,
                                       model_key)
 
 Say = Callable[[str], None]
-Thumb = tuple[int, bool]           # (movie index, liked)
+Thumb = tuple[int, bool | str]     # (movie index, a reaction: 👍 True, 👎 False, or its name)
 CACHE_SIZE = 4096                  # title searches and answers remembered (LRU)
 MOOD_WEIGHT = 0.5                  # a mood's share of the score when there are picks too
 
@@ -73,12 +76,14 @@ class Service:
 
     Give ``data`` (a dataset name, prepared on first use) or an already-built ``dataset``
     (tests, notebooks). ``progress`` receives short status lines ("loading hybrid").
+    ``session``: how lists learn from reactions (`SessionSettings`: exploration strength,
+    the correction's weight, what a dislike is worth).
     """
 
     def __init__(self, data: str | None = None, *, dataset: Dataset | None = None,
                  data_dir: str | None = None, default_method: str = DEFAULT_METHOD,
                  feedback: Any = None, progress: Say | None = None,
-                 background: bool = False):
+                 background: bool = False, session: SessionSettings = SessionSettings()):
         from movierec.data import DEFAULT_SOURCE
 
         self.data_name = dataset.name if dataset is not None else (data or DEFAULT_SOURCE)
@@ -88,6 +93,7 @@ class Service:
         self._dataset = dataset
         self._fingerprint: str | None = None
         self.background = background   # first-time fits in background jobs (the app)
+        self.session_settings = session
         self.jobs = Jobs()
         self._index = None
         self._models: dict[str, Recommender] = {}
@@ -98,6 +104,7 @@ class Service:
         self._mood = None
         self._mood_words = None
         self._features = None
+        self._item_space = None
         self._searches = _LRU(CACHE_SIZE)
         self._answers = _LRU(256)
         self._warm_thread: threading.Thread | None = None
@@ -152,6 +159,18 @@ class Service:
                 if self._features is None:
                     self._features = feature_vectors(self.catalog)
         return self._features
+
+    @property
+    def item_space(self) -> np.ndarray:
+        """The catalog's latent space sessions learn in (`models.exploring.item_space`,
+        built once; `warm` builds it before the first person reacts)."""
+        if self._item_space is None:
+            with self._lock("item_space"):
+                if self._item_space is None:
+                    from movierec.models.exploring import item_space
+
+                    self._item_space = item_space(self.dataset.ratings.matrix)
+        return self._item_space
 
     @property
     def index(self):
@@ -300,7 +319,8 @@ class Service:
         with the person's taste (or is the mood alone when there are no picks).
         """
         settings = settings or Settings(method=self.default_method)
-        key = (tuple(picks), repr(settings), tuple(thumbs), mood,
+        reactions = check_reactions(thumbs, len(self.catalog))
+        key = (tuple(picks), repr(settings), tuple(reactions), mood,
                None if history is None else (tuple(history.rated), tuple(history.seen)))
         cached = self._answers.get(key)
         if cached is not None:
@@ -309,10 +329,12 @@ class Service:
         checked = check_settings(settings, self.catalog)
         resolved = self.resolve(picks)
         wish = parse_mood(mood, self.catalog) if mood is not None else None
-        profile = self._profile(resolved, thumbs, history, need_picks=wish is None)
+        profile = self._profile(resolved, reactions, history, need_picks=wish is None)
         flt = checked.filter if wish is None else wish.narrow(checked.filter)
-        if history is not None and history.seen:
-            flt = replace(flt, exclude=tuple(sorted(set(flt.exclude) | set(history.seen))))
+        leave_out = set(history.seen) if history is not None else set()
+        leave_out |= unwanted(reactions)
+        if leave_out:
+            flt = replace(flt, exclude=tuple(sorted(set(flt.exclude) | leave_out)))
         if flt != checked.filter and not flt.mask(self.catalog).any():
             raise ServiceError("no_movie_passes", "no movie in this dataset passes these "
                                f"filters ({describe_filter(flt)}): loosen them")
@@ -322,8 +344,13 @@ class Service:
         t2 = time.perf_counter()
         if wish is None:
             pool = max(checked.k, POOL) if checked.diversity > 0 else checked.k
-            recs = model.recommend(profile, k=pool, candidates=flt, min_picks=1)
-            items, scores, reasons = recs.items, recs.scores, list(recs.explanations)
+            if reactions:   # a session: the posterior learnt from the reactions re-ranks
+                items, scores, reasons = session_list(model, profile, reactions,
+                                                      flt.mask(self.catalog), self.item_space,
+                                                      pool, self.session_settings)
+            else:
+                recs = model.recommend(profile, k=pool, candidates=flt, min_picks=1)
+                items, scores, reasons = recs.items, recs.scores, list(recs.explanations)
             if checked.diversity > 0:   # the dial: re-rank the model's top POOL by MMR
                 keep = mmr(items, scores, self.features, checked.k, checked.diversity)
                 items, scores = items[keep], scores[keep]
@@ -356,12 +383,8 @@ class Service:
             self._answers.put(key, answer)
         return answer
 
-    def _profile(self, resolved: ResolvedPicks, thumbs: Sequence[Thumb],
+    def _profile(self, resolved: ResolvedPicks, reactions: Sequence[Reaction],
                  history: ImportedHistory | None = None, need_picks: bool = True) -> Profile:
-        for movie, _ in thumbs:
-            if not 0 <= int(movie) < len(self.catalog):
-                raise ServiceError("bad_argument", f"movie {int(movie)} is not in the catalog "
-                                   f"(0..{len(self.catalog) - 1})")
         if history is not None and history.rated:   # rated rows join the picks, once each
             taken = {p.index for p in resolved.picks}
             extra = []
@@ -371,7 +394,7 @@ class Service:
                     label = self.catalog.label(movie)
                     extra.append(ResolvedPick(label, movie, label, f"{stars:g}", "history", "id"))
             resolved = ResolvedPicks(resolved.picks + extra, resolved.notes)
-        profile = resolved.profile(thumbs)
+        profile = folded(resolved.profile(), reactions)
         liked = len(profile.positives)
         if liked < MIN_PICKS and need_picks:
             given = len(resolved.picks)
@@ -521,16 +544,16 @@ class Service:
         return self._feedback
 
     def react(self, session: str, picks: Sequence[PickSpec | str], settings: Settings | None,
-              thumbs: Sequence[Thumb], movie: int, liked: bool,
+              thumbs: Sequence[Thumb], movie: int, reaction: bool | str,
               progress: Say | None = None, **request) -> Answer:
-        """Store a 👍/👎 on ``movie`` and answer the list with it folded in.
+        """Store a reaction to ``movie`` (👍 True / 👎 False, or one of `REACTIONS` by name:
+        liked, disliked, seen, not_interested) and answer the session's next list.
 
         The rank and score stored are the movie's in the list the person was shown -- the
-        answer for the same picks without this thumb, which the answer cache usually holds.
-        ``request``: the same ``history`` and ``mood`` as that list was asked with.
+        answer for the same picks without this reaction, which the answer cache usually
+        holds. ``request``: the same ``history`` and ``mood`` as that list was asked with.
         """
-        if not isinstance(liked, bool):
-            raise ServiceError("bad_argument", f"liked must be true or false, not {liked!r}")
+        said = named(reaction)
         settings = settings or Settings(method=self.default_method)
         movie = int(movie)
         shown = self.recommend(picks, settings, thumbs, progress, **request)
@@ -539,13 +562,14 @@ class Service:
             raise ServiceError("bad_argument", f"movie {movie} is not in the catalog "
                                f"(0..{len(self.catalog) - 1})")
         self.feedback.record(session=session, dataset=self.data_name, method=shown.method,
-                             movie=movie, liked=liked, picks=[p["index"] for p in shown.picks],
+                             movie=movie, liked=said == "liked", reaction=said,
+                             picks=[p["index"] for p in shown.picks],
                              rank=None if hit is None else hit.rank,
                              score=None if hit is None else hit.score,
                              title=self.catalog.label(movie),
                              shown=[r.index for r in shown.results])
-        others = [(m, up) for m, up in thumbs if int(m) != movie]
-        return self.recommend(picks, settings, [*others, (movie, liked)], progress, **request)
+        others = [(m, r) for m, r in thumbs if int(m) != movie]
+        return self.recommend(picks, settings, [*others, (movie, said)], progress, **request)
 
     # --- catalog facts the pages need ---------------------------------------------------------
     def well_known(self, n: int = 400) -> np.ndarray:
@@ -578,6 +602,7 @@ class Service:
                 model.recommend(Profile.from_picks(top[:3].tolist()), k=10)
         self.timings["warm"] = time.perf_counter() - t0
         self._say("ready")
+        self.item_space   # noqa: B018 - built now, before anyone reacts to a list
         if include_map:
             try:
                 self.catalog_map(lambda _m: None)

@@ -19,6 +19,7 @@ CODES = (
     "bad_option",          # a model option that does not exist or has a wrong value
     "bad_k",               # how many movies to recommend
     "bad_diversity",       # the diversity dial is a number from 0 to 1
+    "bad_reaction",        # a reaction that is not liked, disliked, seen or not_interested
     "bad_year",            # a year bound out of range, or from-year after to-year
     "bad_era",
     "bad_genre",           # a genre the catalog does not have, or one both wanted and not

@@ -1,8 +1,9 @@
-"""Thumbs up/down on recommendations, stored in SQLite so they survive restarts.
+"""Reactions to recommendations, stored in SQLite so they survive restarts.
 
 Every click in the app becomes one row: who (an anonymous session id), which dataset and
-method, which movie at which rank and score, the picks it was recommended for, and the
-verdict (liked = a good recommendation). These rows are the app's own evaluation data;
+method, which movie at which rank and score, the picks it was recommended for, the list it
+was shown in, and the reaction (liked, disliked, seen, not_interested; ``liked`` = a good
+recommendation, the ``verdict`` good or bad). These rows are the app's own evaluation data;
 `movierec feedback export` turns them into CSV or JSON.
 
 The database runs in WAL mode (readers never block the writer) with a busy timeout, each
@@ -27,11 +28,11 @@ from typing import IO, Iterable
 
 from movierec.paths import app_dir
 
-SCHEMA_VERSION = 2   # 2: `shown`, the whole list the reaction was given on
+SCHEMA_VERSION = 3   # 2: `shown`, the whole list the reaction was given on; 3: `reaction`
 BUSY_TIMEOUT_MS = 15_000
 FORMATS = ("csv", "json")
 COLUMNS = ("id", "created", "session", "dataset", "method", "movie", "title", "liked",
-           "verdict", "rank", "score", "picks", "shown")
+           "verdict", "rank", "score", "picks", "shown", "reaction")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -47,7 +48,9 @@ CREATE TABLE IF NOT EXISTS feedback (
     rank     INTEGER,                                   -- 1-based position in the list shown
     score    REAL,
     picks    TEXT    NOT NULL,                          -- JSON list of catalog indices
-    shown    TEXT                                       -- JSON list: the list, in order
+    shown    TEXT,                                      -- JSON list: the list, in order
+    reaction TEXT                                       -- liked / disliked / seen /
+                                                        -- not_interested
 );
 CREATE INDEX IF NOT EXISTS feedback_session ON feedback (session);
 CREATE INDEX IF NOT EXISTS feedback_dataset_method ON feedback (dataset, method);
@@ -164,6 +167,10 @@ class FeedbackStore:
                 columns = {row[1] for row in con.execute("PRAGMA table_info(feedback)")}
                 if "shown" not in columns:   # schema 1: rows kept, the new column empty
                     con.execute("ALTER TABLE feedback ADD COLUMN shown TEXT")
+                if "reaction" not in columns:   # schema 2: a thumb said liked or disliked
+                    con.execute("ALTER TABLE feedback ADD COLUMN reaction TEXT")
+                    con.execute("UPDATE feedback SET reaction = CASE liked WHEN 1 THEN "
+                                "'liked' ELSE 'disliked' END WHERE reaction IS NULL")
                 con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 con.execute("COMMIT")
             except BaseException:
@@ -180,12 +187,20 @@ class FeedbackStore:
     # --- writing ----------------------------------------------------------------------
     def record(self, session: str, dataset: str, method: str, movie: int, liked: bool,
                picks: Iterable[int], rank: int | None = None, score: float | None = None,
-               title: str = "", shown: Iterable[int] | None = None) -> None:
-        """Store one thumbs up (``liked=True``: a good recommendation) or down, with the
-        list it was given on (``shown``, in order; ``rank`` is the movie's place in it), so
-        sessions from real use can be replayed like `evaluation.sessions` replays."""
+               title: str = "", shown: Iterable[int] | None = None,
+               reaction: str | None = None) -> None:
+        """Store one reaction (``liked=True``: a good recommendation; ``reaction`` its name,
+        by default liked or disliked from ``liked``) with the list it was given on
+        (``shown``, in order; ``rank`` is the movie's place in it), so sessions from real
+        use can be replayed like `evaluation.sessions` replays."""
+        from movierec.models.exploring import REACTIONS
+
         if not isinstance(liked, bool):
             raise FeedbackError(f"feedback liked must be True or False, not {liked!r}")
+        reaction = reaction if reaction is not None else ("liked" if liked else "disliked")
+        if reaction not in REACTIONS or liked != (reaction == "liked"):
+            raise FeedbackError(f"feedback reaction must be one of {', '.join(REACTIONS)} "
+                                f"and agree with liked={liked}, not {reaction!r}"[:200])
         pick_list = [_check_index("pick", p) for p in picks]
         shown_list = None if shown is None else [_check_index("shown", m) for m in shown]
         if rank is not None:
@@ -202,14 +217,14 @@ class FeedbackStore:
                _check_text("method", method), _check_index("movie", movie),
                _check_text("title", title, required=False), int(liked),
                "good" if liked else "bad", rank, score, json.dumps(pick_list),
-               None if shown_list is None else json.dumps(shown_list))
+               None if shown_list is None else json.dumps(shown_list), reaction)
         con = self._connection()
         with self._write_lock:
             con.execute("BEGIN IMMEDIATE")
             try:
                 con.execute("INSERT INTO feedback (created, session, dataset, method, movie, "
-                            "title, liked, verdict, rank, score, picks, shown) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+                            "title, liked, verdict, rank, score, picks, shown, reaction) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
