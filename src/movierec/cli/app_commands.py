@@ -30,8 +30,14 @@ def serve(
                                   "background once the model is ready (about a minute of CPU "
                                   "the first time; cached after). Otherwise it is built when "
                                   "someone first opens Explore."),
+    exploration: float = typer.Option(
+        None, "--exploration", min=0.0, max=2.0,
+        help="How much a session's next list explores after reactions: 0 ranks by what the "
+        "reactions taught (the posterior's mean), higher samples more widely (Thompson "
+        "sampling). Default 0.1."),
 ):
-    """Open the movierec web app: pick movies, get explained recommendations, give 👍/👎.
+    """Open the movierec web app: pick movies, get explained recommendations, react to them
+    (👍, 👎, seen it, not interested) and watch the list learn.
 
     The dataset's files are downloaded on first use when they are not here. The page is up
     as soon as Gradio has started (its menus come from a small cached summary of the data);
@@ -51,8 +57,12 @@ def serve(
     with render.stage_progress() as say:
         from movierec.app.context import AppService
 
+        from movierec.models.exploring import SessionSettings
+
+        session = SessionSettings() if exploration is None else \
+            SessionSettings(strength=exploration)
         service = AppService(data, data_dir=str(data_dir) if data_dir else None,
-                             default_method=method, progress=say)
+                             default_method=method, progress=say, session=session)
         with failing_clearly():
             service.page_facts()   # cached after the first start: no data loaded here
         say("starting the web server")
