@@ -24,7 +24,7 @@ $(VENV)/.installed-app: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[app,download,embeddings,neural,peers,spark,dev]"
+	$(BIN)/pip install --quiet -e ".[app,download,embeddings,neural,peers,spark,tune,dev]"
 	touch $@ $(VENV)/.installed-app
 
 # Sets everything up and serves the app on the default data (The Movies Dataset; fetched on

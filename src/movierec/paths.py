@@ -43,6 +43,11 @@ def models_dir() -> Path:
     return _subdir("models")
 
 
+def tuning_root() -> Path:
+    """Where `movierec tune` keeps its searches and the settings it chose, per dataset."""
+    return _subdir("tuning")
+
+
 def evaluations_dir() -> Path:
     """Where `movierec evaluate` writes results by default (one folder per dataset/protocol)."""
     return _subdir("evaluations")

@@ -38,3 +38,17 @@ def test_count_kind_uses_rating_counts():
     counts = data.ratings.counts_per_movie()
     recs = model.recommend(Profile.from_picks([40, 41, 42]), k=3)
     assert counts[recs.items[0]] == counts.max()
+
+
+def test_movies_without_votes_survive_save_and_load(tmp_path):
+    """Unscored movies (NaN) are not damage: a saved popularity model loads, not refits."""
+    from movierec.models.persist import load_model, save_model
+
+    data = block_dataset(seed=0)
+    model = PopularityRecommender(kind="count").fit(data)
+    assert np.isnan(model._scores).any()          # the cold movies have no ratings
+    save_model(model, tmp_path / "pop")
+    loaded = load_model(tmp_path / "pop", data)
+    np.testing.assert_array_equal(np.isnan(loaded._scores), np.isnan(model._scores))
+    picks = Profile.from_picks([0, 1, 2])
+    assert loaded.recommend(picks, k=5).items.tolist() == model.recommend(picks, k=5).items.tolist()

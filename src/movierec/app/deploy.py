@@ -305,6 +305,7 @@ def _stage_artifacts(data: str, method: str | None,
     from movierec.service import parse_method
 
     from movierec.data.download import DownloadError
+    from movierec.models.tuned import TUNED_JSON, tuning_dir
     from movierec.data.obtain import obtain
 
     try:   # fetched when missing, like every command; never another dataset instead
@@ -333,6 +334,9 @@ def _stage_artifacts(data: str, method: str | None,
         staged += [(p, rel / p.name) for p in fitted.folder.iterdir() if p.is_file()]
     facts = app_dir() / f"page-{dataset.name}.json"
     staged.append((facts, Path("app") / facts.name))
+    tuned = tuning_dir(dataset.name, dataset.fingerprint) / TUNED_JSON
+    if tuned.is_file():   # the Space uses the settings (and default) tuned here
+        staged.append((tuned, tuned.relative_to(movierec_home())))
     vectors = cache_path(texts_key(catalog_texts(dataset.catalog)))
     if vectors.is_file():
         staged.append((vectors, Path("cache") / "embeddings" / vectors.name))

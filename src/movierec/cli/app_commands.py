@@ -20,9 +20,11 @@ def serve(
     port: int = typer.Option(7860, "--port", "-p", help="Port to listen on (1-65535)."),
     data: str = DataOpt,
     data_dir: Optional[Path] = DataDirOpt,
-    method: str = typer.Option(DEFAULT_METHOD, "--method", "-m",
-                               help="Method selected when the page opens "
-                               "(loaded, or trained the first time, while the server starts)."),
+    method: str = typer.Option("", "--method", "-m", show_default=False,
+                               help="Method selected when the page opens (loaded, or trained "
+                               "the first time, while the server starts; default: the one that "
+                               "validated best when `movierec tune` ran on this data, else "
+                               f"{DEFAULT_METHOD})."),
     share: bool = typer.Option(False, "--share",
                                help="Also open a temporary public gradio.live link."),
     warm_map: bool = typer.Option(False, "--map/--no-map",
@@ -51,7 +53,8 @@ def serve(
         fail(f"--port must be between 1 and 65535, not {port}")
     with failing_clearly():
         get_spec(data)
-        parse_method(method)
+        if method:
+            parse_method(method)
         data = obtained(data, data_dir)
     t0 = time.perf_counter()
     with render.stage_progress() as say:
@@ -62,7 +65,7 @@ def serve(
         session = SessionSettings() if exploration is None else \
             SessionSettings(strength=exploration)
         service = AppService(data, data_dir=str(data_dir) if data_dir else None,
-                             default_method=method, progress=say, session=session)
+                             default_method=method or None, progress=say, session=session)
         with failing_clearly():
             service.page_facts()   # cached after the first start: no data loaded here
         say("starting the web server")

@@ -142,6 +142,11 @@ def evaluate(
                                "earlier run under MOVIEREC_HOME/models, is reused)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Result folder (default: "
                                        "MOVIEREC_HOME/evaluations/DATASET-PROTOCOL)."),
+    tune_trials: Optional[int] = typer.Option(
+        None, "--tune", help="heldout-users: first tune every tunable method and peer on "
+        "each split's own validation people (carved from its training people; this many "
+        "trials each, resumable), then evaluate what won on the test people (needs "
+        "movierec[tune])."),
     as_json: bool = JsonOpt,
 ):
     """Evaluate recommenders honestly: same splits, same recommend() as the app, CIs, peers."""
@@ -155,7 +160,10 @@ def evaluate(
     if protocol in STUDIES:
         _study(protocol, data, data_dir, models, seed, out, as_json)
         return
-    for name, value in (("-k", k), ("--picks", picks), ("--max-users", max_users)):
+    if tune_trials is not None and protocol != "heldout-users":
+        fail("--tune applies to the heldout-users protocol only", as_json)
+    for name, value in (("-k", k), ("--picks", picks), ("--max-users", max_users),
+                        ("--tune", tune_trials)):
         if value is not None and value < 1:
             fail(f"{name} must be at least 1, not {value}", as_json)
     if folds is not None and folds < 2:
@@ -168,10 +176,12 @@ def evaluate(
     try:
         with _progress(not as_json) as say:
             result = run_evaluation(dataset, protocol, models, peers, picks, fold_in, k, folds,
-                                    max_users, seed, say, reuse_fits=not refit)
+                                    max_users, seed, say, reuse_fits=not refit,
+                                    tune_trials=tune_trials)
     except (KeyError, ValueError) as exc:
         fail(str(exc.args[0]) if exc.args else str(exc), as_json)
-    folder = out or evaluations_dir() / f"{dataset.name}-{protocol_tag(protocol, picks, fold_in)}"
+    tag = protocol_tag(protocol, picks, fold_in) + (f"-tuned{tune_trials}" if tune_trials else "")
+    folder = out or evaluations_dir() / f"{dataset.name}-{tag}"
     result.write(folder)
     if as_json:
         body = result.to_json()

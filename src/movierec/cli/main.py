@@ -202,3 +202,4 @@ from movierec.cli import evaluate_commands  # noqa: E402,F401
 from movierec.cli import app_tools  # noqa: E402,F401
 from movierec.cli import app_commands  # noqa: E402,F401
 from movierec.cli import report_commands  # noqa: E402,F401
+from movierec.cli import tune_commands  # noqa: E402,F401

@@ -13,8 +13,10 @@ from movierec.cli.main import (DataDirOpt, DataOpt, JsonOpt, app, failing_clearl
                                open_service)
 from movierec.service.methods import DEFAULT_METHOD
 
-MethodOpt = typer.Option(DEFAULT_METHOD, "--method", "-m",
-                         help="Recommendation method (see `movierec methods`).")
+MethodOpt = typer.Option("", "--method", "-m", show_default=False,
+                         help="Recommendation method (see `movierec methods`; default: the "
+                         "one that validated best when `movierec tune` ran on this data, else "
+                         f"{DEFAULT_METHOD}).")
 OptionOpt = typer.Option(None, "--option", "-o", help="Model option as key=value (repeatable), "
                          "e.g. -o strategy=explore for cluster.")
 
@@ -56,7 +58,8 @@ def recommend(
     from movierec.service.request import parse_option_pairs
 
     with failing_clearly(as_json):
-        parse_method(method)                      # an unknown method fails before any loading
+        if method:
+            parse_method(method)                  # an unknown method fails before any loading
         settings = Settings(method=method, k=k, year_from=from_year, year_to=to_year, era=era,
                             genres=tuple(genre or ()), exclude_genres=tuple(exclude_genre or ()),
                             language=language, min_votes=min_votes,
@@ -134,9 +137,14 @@ def train(
                 raise
             raise ServiceError("method_unavailable", f"Spark could not fit {choice.key} on "
                                f"{master}: {type(exc).__name__}: {str(exc)[:300]}")
+    from movierec.models.tuned import tuned_options
+
     model, cost = fitted.model, fitted.cost()
+    tuned = not options and engine == "local" and bool(
+        tuned_options(dataset.name, dataset.fingerprint, choice.name))
     result = {"model": model.name, "dataset": dataset.name, "config": model.config_dict(),
-              "engine": engine, **({"master": master} if engine == "spark" else {}), **cost}
+              "engine": engine, **({"master": master} if engine == "spark" else {}),
+              "tuned": tuned, **cost}
     if getattr(model, "selection", None):
         result["selection"] = model.selection
     if as_json:
@@ -146,6 +154,9 @@ def train(
     render.console.print(f"[green]trained {model.name}[/] on {dataset.name}{where} in "
                          f"{cost['fit_seconds']:.1f} s; {cost['bytes'] / 1e6:.1f} MB at "
                          f"{cost['path']}", highlight=False)
+    if tuned:
+        render.console.print(f"with the settings movierec tune chose for {dataset.name} on "
+                             "validation people", highlight=False)
     if result.get("selection"):
         render.console.print(render.selection_text(model.name, result["selection"]),
                              highlight=False)
@@ -201,11 +212,13 @@ def together(
     from movierec.service.api import member_of
 
     with failing_clearly(as_json):
-        parse_method(method)
+        if method:
+            parse_method(method)
     service = open_service(data, data_dir, quiet=as_json)
     with failing_clearly(as_json), render.stage_progress(not as_json) as say:
         group = [member_of(service, text, i + 1) for i, text in enumerate(members)]
-        answer = service.together(group, Settings(method=method, k=k), strategy, progress=say)
+        answer = service.together(group, Settings(method=method or service.default_method,
+                                                  k=k), strategy, progress=say)
     if as_json:
         render.print_json(answer.to_json())
         return

@@ -29,7 +29,7 @@ def report(
 ):
     """Write the project report from the prepared data, fitted models and evaluation results."""
     from movierec.evaluation.report import build_report, gather
-    from movierec.evaluation.suite import run_suite
+    from movierec.evaluation.suite import STANDARD_RUNS, TUNED_RUNS, run_suite
 
     if results is not None and not results.is_dir():
         fail(f"--results {results}: no such folder (give the folder that holds the evaluation "
@@ -37,7 +37,8 @@ def report(
     say = lambda m: render.err.print(f"[dim]{m}[/]", highlight=False)  # noqa: E731
     try:
         if run or rerun:
-            run_suite(root=results, rerun=rerun, max_users=max_users, say=say)
+            run_suite(STANDARD_RUNS + TUNED_RUNS, root=results, rerun=rerun,
+                      max_users=max_users, say=say)
         inputs = gather(root=results, neural=neural, say=say)
         path = build_report(inputs, out)
         if publish:
@@ -47,7 +48,8 @@ def report(
             say(f"published {len(shipped)} results with the package")
     except FileNotFoundError as exc:
         fail(str(exc))
-    missing = [spec.command() for spec, r in inputs.results.items() if r is None]
+    missing = [spec.command() for spec, r in (*inputs.results.items(), *inputs.tuned.items())
+               if r is None]
     render.console.print(f"[green]wrote[/] {path}", highlight=False)
     if missing:
         render.console.print("[yellow]missing evaluations[/] (run them, or `movierec report "

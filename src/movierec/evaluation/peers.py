@@ -8,11 +8,12 @@ shows, so that a number in our table can be read against a familiar yardstick:
   ratings and asked ``algo.predict(uid, iid)`` for every test rating;
 - top-N: `implicit`'s ALS and BPR used the standard way -- a users x items CSR of positive
   interactions (liked ratings, >= 4, as implicit's MovieLens example does; ALS on BM25
-  weights), in which the test person's *profile rows are part of the training matrix*, as
-  implicit's examples train (its ALS could also fold a new person in, with
-  ``recommend(..., recalculate_user=True)``; its BPR cannot), then ``model.recommend(userid,
-  user_items[userid], N, filter_already_liked_items=True)``; plus the most-rated movies and
-  a random draw.
+  weights). ALS folds a held-out person in from their profile alone, as our models do
+  (``recommend(..., recalculate_user=True)``); BPR and LMF cannot, so the test person's
+  *profile rows are part of their training matrix*, as implicit's examples train, then
+  ``model.recommend(userid, user_items[userid], N, filter_already_liked_items=True)``; plus
+  the most-rated movies and a random draw. Their settings are the library's defaults unless
+  `movierec tune` chose others (``params``).
 
 Our models see a held-out person only through ``recommend(profile)``; peers get the easier,
 conventional set-up. Peer names start with ``peer:`` in every table.
@@ -42,8 +43,9 @@ class TopNPeer(ABC):
 
     name: ClassVar[str] = "peer"
 
-    def __init__(self, seed: int = 0):
+    def __init__(self, seed: int = 0, **params):
         self.seed = seed
+        self.params = params                      # library settings (`movierec tune` sets)
         self._seen: sp.csr_matrix | None = None   # per case: the movies of its profile
 
     def fit(self, train: Dataset, profiles: list, train_rows: np.ndarray | None = None) -> None:
@@ -102,7 +104,12 @@ class RandomPeer(TopNPeer):
 
 
 class ImplicitPeer(TopNPeer):
-    """An `implicit` matrix factorisation model trained with the test people inside it."""
+    """An `implicit` matrix factorisation model trained with the test people inside it, or,
+    where the library can fold a new person in (`folds_in`: ALS's ``recalculate_user``),
+    trained without them and folding each one in from their profile alone, as our models
+    do."""
+
+    folds_in: ClassVar[bool] = False
 
     def _build(self):  # pragma: no cover - overridden
         raise NotImplementedError
@@ -117,20 +124,34 @@ class ImplicitPeer(TopNPeer):
         base = train.ratings.matrix.astype(np.float32).tocsr()
         base.data = (base.data >= MIN_POSITIVE).astype(np.float32)
         base.eliminate_zeros()
+        self._extra = None
         if train_rows is None:
             extra = _profile_matrix(profiles, n_movies, all_items=False)
-            user_items = sp.vstack([base, extra], format="csr")
+            weighted = self._weights(sp.vstack([base, extra], format="csr"))
+            weighted.sort_indices()
+            if self.folds_in:   # train on the training people; fold each person in later
+                user_items = weighted[: base.shape[0]]
+                self._extra = weighted[base.shape[0]:]
+            else:
+                user_items = weighted
             self._user_of = base.shape[0] + np.arange(len(profiles), dtype=np.int64)
         else:
-            user_items = base
+            user_items = self._weights(base)
+            user_items.sort_indices()
             self._user_of = np.asarray(train_rows, dtype=np.int64)
-        user_items.sort_indices()
         with one_blas_thread():
             self._model = self._build()
-            self._model.fit(self._weights(user_items), show_progress=False)
+            self._model.fit(user_items, show_progress=False)
 
     def recommend(self, case: int, k: int) -> np.ndarray:
         assert self._seen is not None, "fit first"
+        if self._extra is not None:   # folded in from the profile: the model never saw it
+            seen = self._excluded(case)
+            ids, _ = self._model.recommend(0, self._extra[case], N=k + len(seen),
+                                           filter_already_liked_items=False,
+                                           recalculate_user=True)
+            ids = np.asarray(ids, dtype=np.int64)
+            return ids[~np.isin(ids, seen)][:k]
         userid = int(self._user_of[case])
         ids, _ = self._model.recommend(userid, self._seen[case], N=k,
                                        filter_already_liked_items=True)
@@ -138,14 +159,16 @@ class ImplicitPeer(TopNPeer):
 
 
 class ImplicitALSPeer(ImplicitPeer):
-    """implicit's AlternatingLeastSquares (library defaults) on BM25-weighted positives."""
+    """implicit's AlternatingLeastSquares on BM25-weighted positives (library defaults unless
+    tuned); it folds a new person in with ``recalculate_user``."""
 
     name = PREFIX + "implicit-als"
+    folds_in = True
 
     def _build(self):
         from implicit.cpu.als import AlternatingLeastSquares
 
-        return AlternatingLeastSquares(random_state=self.seed, num_threads=1)
+        return AlternatingLeastSquares(random_state=self.seed, num_threads=1, **self.params)
 
     def _weights(self, positives: sp.csr_matrix) -> sp.csr_matrix:
         from implicit.nearest_neighbours import bm25_weight
@@ -155,14 +178,27 @@ class ImplicitALSPeer(ImplicitPeer):
 
 
 class ImplicitBPRPeer(ImplicitPeer):
-    """implicit's BayesianPersonalizedRanking (library defaults) on binary positives."""
+    """implicit's BayesianPersonalizedRanking on binary positives (library defaults unless
+    tuned); it has no fold-in, so it trains with the test people's profiles inside."""
 
     name = PREFIX + "implicit-bpr"
 
     def _build(self):
         from implicit.cpu.bpr import BayesianPersonalizedRanking
 
-        return BayesianPersonalizedRanking(random_state=self.seed, num_threads=1)
+        return BayesianPersonalizedRanking(random_state=self.seed, num_threads=1, **self.params)
+
+
+class ImplicitLMFPeer(ImplicitPeer):
+    """implicit's LogisticMatrixFactorization on binary positives (library defaults unless
+    tuned); no fold-in, so it trains with the test people's profiles inside."""
+
+    name = PREFIX + "implicit-lmf"
+
+    def _build(self):
+        from implicit.cpu.lmf import LogisticMatrixFactorization
+
+        return LogisticMatrixFactorization(random_state=self.seed, num_threads=1, **self.params)
 
 
 def _profile_matrix(profiles: list, n_movies: int, all_items: bool) -> sp.csr_matrix:
@@ -238,7 +274,8 @@ def surprise_peers(seed: int = 0) -> dict[str, Callable[[], SurprisePeer]]:
 
 
 TOPN_PEERS: dict[str, type[TopNPeer]] = {
-    p.name: p for p in (ImplicitALSPeer, ImplicitBPRPeer, PopularPeer, RandomPeer)
+    p.name: p for p in (ImplicitALSPeer, ImplicitBPRPeer, ImplicitLMFPeer, PopularPeer,
+                        RandomPeer)
 }
 RATING_PEERS = (PREFIX + "surprise-svd", PREFIX + "surprise-svdpp", PREFIX + "surprise-knnbaseline")
 ALL_PEERS = tuple(TOPN_PEERS) + RATING_PEERS

@@ -19,7 +19,8 @@ from movierec.evaluation import report_text as text
 from movierec.evaluation.results import EvaluationResult
 from movierec.evaluation.studies import STANDARD_STUDIES, load_study
 from movierec.evaluation.studies import command as study_command
-from movierec.evaluation.suite import STANDARD_RUNS, check_targets, find_result
+from movierec.evaluation.report_tuned import tuned_section
+from movierec.evaluation.suite import STANDARD_RUNS, TUNED_RUNS, check_targets, find_result
 from movierec.evaluation.sessions import session_settings_text
 from movierec.models.registry import DESCRIPTIONS, NEURAL, available, model_class
 
@@ -35,6 +36,7 @@ class ReportInputs:
 
     datasets: dict = field(default_factory=dict)              # name -> Dataset
     results: dict = field(default_factory=dict)               # RunSpec -> EvaluationResult | None
+    tuned: dict = field(default_factory=dict)                 # the same, tuned against tuned
     models: dict = field(default_factory=dict)                # (dataset, method) -> fitted model
     examples: dict = field(default_factory=dict)              # dataset -> (picks, records)
     studies: dict = field(default_factory=dict)               # (study, dataset) -> result | None
@@ -71,6 +73,7 @@ def gather(datasets=("the-movies-dataset", "ml-100k"), runs=STANDARD_RUNS,
         say(f"loading {name}")
         inputs.datasets[name] = load_dataset(name)
     inputs.results = {spec: find_result(spec, root) for spec in runs}
+    inputs.tuned = {spec: find_result(spec, root) for spec in TUNED_RUNS}
     inputs.studies = {key: load_study(*key, root) for key in STANDARD_STUDIES}
     for name, ds in inputs.datasets.items():
         for method in ("hybrid", "cluster"):
@@ -413,9 +416,10 @@ def build_report(inputs: ReportInputs, out: Path) -> Path:
         parts += ["![The app](figures/app.png)", ""]
     parts += ["## 7. Deployment", "", text.DEPLOY, "", "## 8. Beyond the basics", "", text.EXTRAS, ""]
     parts += _groups_section(inputs) + _mood_section(inputs) + _session_section(inputs, figs)
+    parts += tuned_section(inputs.tuned, _table, _result_table)
     parts += ["## Reproduce", "", "```bash", "movierec report --run    # runs (or reuses) the "
               "evaluations below, then writes this file"]
-    parts += [spec.command() for spec in inputs.results]
+    parts += [spec.command() for spec in (*inputs.results, *inputs.tuned)]
     parts += [study_command(*key) for key in inputs.studies] + ["```", ""]
     path = out / "REPORT.md"
     path.write_text("\n".join(parts))

@@ -176,14 +176,16 @@ def error_row(name: str, kind: str, exc: BaseException) -> dict:
 
 
 # --- one contender on one split ----------------------------------------------------------------
-def _fit(c: Contender, split, reuse: bool) -> tuple[Any, float, bool]:
-    """(fitted model or peer, fit seconds, reused a saved fit) on the split's training part."""
+def _fit(c: Contender, split, reuse: bool, options: dict | None = None
+         ) -> tuple[Any, float, bool]:
+    """(fitted model or peer, fit seconds, reused a saved fit) on the split's training part;
+    ``options``: settings tuned for this split (on validation people of its training part)."""
     if c.kind == "ours":
         from movierec.models.trained import fit
 
-        fitted = fit(c.name, split.train, reuse=reuse, save=reuse)
+        fitted = fit(c.name, split.train, options or None, reuse=reuse, save=reuse)
         return fitted.model, fitted.fit_seconds, fitted.reused
-    obj = c.make()
+    obj = peer_lib.TOPN_PEERS[c.name](c.make().seed, **options) if options else c.make()
     t0 = time.perf_counter()
     if isinstance(split, splitters.RatingSplit):
         obj.fit(split.train)
@@ -208,6 +210,17 @@ def _score(c: Contender, obj, split, ctx: ListContext | None, keep_users: np.nda
                         split, cases, ctx, tick)
 
 
+def _tune_split(split, contenders: list[Contender], picks, fold_in, trials: int, seed: int,
+                say: Callable[[str, float], None]) -> dict[str, dict]:
+    """Each tunable contender tuned on validation people of ``split``'s training part."""
+    from movierec.evaluation.tuning import PEER_SPACES, TUNABLE, tune
+
+    ours = [c.name for c in contenders if c.kind == "ours" and c.name in TUNABLE]
+    theirs = [c.name for c in contenders if c.kind == "peer" and c.name in PEER_SPACES]
+    return tune(split.train, ours, theirs, None if fold_in else picks, fold_in, trials,
+                seed=seed, say=say, save=False)
+
+
 def _rating_users(splits: list, max_users: int | None, seed: int) -> np.ndarray | None:
     if not max_users:
         return None
@@ -223,12 +236,18 @@ def run_evaluation(dataset: Dataset, protocol: str = "heldout-users",
                    peers: str | Sequence[str] | None = "all", picks: int | None = 3,
                    fold_in: float | None = None, k: int = 10, folds: int | None = None,
                    max_users: int | None = None, seed: int = 0,
-                   progress: Progress | None = None, reuse_fits: bool = True) -> EvaluationResult:
+                   progress: Progress | None = None, reuse_fits: bool = True,
+                   tune_trials: int | None = None) -> EvaluationResult:
     """Evaluate ``models`` and ``peers`` on ``dataset`` under ``protocol`` (see module doc).
 
     With ``reuse_fits`` our models fitted on exactly the same training data before (the
     other fold-in of the same held-out people, or an earlier run) are loaded, not refitted;
     their table row keeps the original fit time and meta["reused_fits"] names them.
+
+    With ``tune_trials`` (heldout-users only) every tunable method and peer is first tuned
+    on each split separately (`evaluation.tuning`: that many trials each, on validation
+    people carved from the split's *training* people), then fitted with what won: nested,
+    so no setting is ever chosen by looking at the people it is judged on.
     """
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; choose one of: {', '.join(PROTOCOLS)}")
@@ -252,9 +271,20 @@ def run_evaluation(dataset: Dataset, protocol: str = "heldout-users",
     lists: dict[str, list[np.ndarray]] = {c.name: [] for c in contenders}
     failed: dict[str, dict] = {}
     reused: set[str] = set()
+    if tune_trials and protocol != "heldout-users":
+        raise ValueError("tuning is nested in the heldout-users protocol only")
     units, done = max(1, len(contenders) * len(splits)), 0
+    tuned: dict[str, dict] = {}
     for s, split in enumerate(splits):
         ctx = None if protocol == "ratings" else ListContext.of(split, k, ks)
+        chosen = _tune_split(split, contenders, picks, fold_in, tune_trials, seed,
+                             lambda m, f, s=s: say(f"{m} (split {s + 1}/{len(splits)})",
+                                                   (done + f * len(contenders)) / units)) \
+            if tune_trials else {}
+        if chosen:
+            tuned[split.name] = {name: {"options": rec["options"],
+                                        "validation_ndcg@10": rec["validation_ndcg@10"]}
+                                 for name, rec in chosen.items()}
         for c in contenders:
             where = f"{c.name} on {split.name} ({s + 1}/{len(splits)})"
             if c.name in failed:
@@ -267,7 +297,8 @@ def run_evaluation(dataset: Dataset, protocol: str = "heldout-users",
                 say(f"evaluating {where}", (base + f) / units)
 
             try:
-                obj, seconds, was_saved = _fit(c, split, reuse_fits)
+                opts = chosen[c.name]["options"] if c.name in chosen else None
+                obj, seconds, was_saved = _fit(c, split, reuse_fits, opts)
                 if was_saved:
                     reused.add(c.name)
                 outcome = _score(c, obj, split, ctx, keep_users, tick)
@@ -303,6 +334,9 @@ def run_evaluation(dataset: Dataset, protocol: str = "heldout-users",
         "lower_is_better": protocol == "ratings",
         "models": [c.name for c in ours] + [e["model"] for e in errors],
         "peers": [c.name for c in theirs], "notes": notes, "reused_fits": sorted(reused),
+        "tuning": None if not tune_trials else {
+            "trials": tune_trials, "where": "validation people carved from each split's "
+            "training people (never its test people)", "chosen": tuned},
         "people": int(people[["split", "user"]].drop_duplicates().shape[0]) if len(people) else 0,
         "ratings": int(people.groupby("model")["n_ratings"].sum().max())
         if protocol == "ratings" and len(people) else None,

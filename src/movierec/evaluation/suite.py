@@ -34,10 +34,15 @@ class RunSpec:
     protocol: str
     picks: int | None = 3
     fold_in: float | None = None
+    folds: int | None = None          # heldout-users: test everyone over this many splits
+    tune: int | None = None           # nested tuning: trials per method on each split
+    models: str = "all"
+    peers: str = "all"
 
     @property
     def tag(self) -> str:
-        return protocol_tag(self.protocol, self.picks, self.fold_in)
+        tag = protocol_tag(self.protocol, self.picks, self.fold_in)
+        return f"{tag}-tuned{self.tune}" if self.tune else tag
 
     @property
     def folder_name(self) -> str:
@@ -50,11 +55,16 @@ class RunSpec:
         if self.protocol == "ratings":
             return f"{name}: rating prediction"
         how = f"{self.picks} picks" if self.fold_in is None else f"{self.fold_in:.0%} fold-in"
-        return f"{name}: held-out people, {how}"
+        tuned = f", {self.folds} folds, tuned against tuned" if self.tune else ""
+        return f"{name}: held-out people, {how}{tuned}"
 
     def command(self) -> str:
         extra = "" if self.protocol == "ratings" else (
             f" --picks {self.picks}" if self.fold_in is None else f" --fold-in {self.fold_in}")
+        if self.folds:
+            extra += f" --folds {self.folds}"
+        if self.tune:
+            extra += f" --tune {self.tune} --models {self.models} --peers {self.peers}"
         return f"movierec evaluate --data {self.dataset} --protocol {self.protocol}{extra}"
 
 
@@ -65,6 +75,12 @@ STANDARD_RUNS = (
     RunSpec("the-movies-dataset", "heldout-users", 3),
     RunSpec("the-movies-dataset", "heldout-users", None, 0.8),
 )
+TUNE_TRIALS = 10
+TUNED_MODELS = "ease,graph,user_knn,item_knn,als,hybrid,blend,popularity"
+TUNED_PEERS = "implicit-als,implicit-bpr,implicit-lmf,popular"
+TUNED_RUNS = tuple(
+    RunSpec(name, "heldout-users", picks, fold_in, 5, TUNE_TRIALS, TUNED_MODELS, TUNED_PEERS)
+    for name in ("ml-100k", "the-movies-dataset") for picks, fold_in in ((3, None), (None, 0.8)))
 
 
 def find_result(spec: RunSpec, root: Path | None = None) -> EvaluationResult | None:
@@ -90,8 +106,11 @@ def run_suite(runs=STANDARD_RUNS, root: Path | None = None, rerun: bool = False,
             continue
         say(f"running {spec.title}: {spec.command()}")
         dataset = load_dataset(spec.dataset)
-        result = run_evaluation(dataset, spec.protocol, models=models, peers=peers,
-                                picks=spec.picks, fold_in=spec.fold_in, max_users=max_users)
+        result = run_evaluation(dataset, spec.protocol,
+                                models=spec.models if spec.tune else models,
+                                peers=spec.peers if spec.tune else peers, picks=spec.picks,
+                                fold_in=spec.fold_in, folds=spec.folds, max_users=max_users,
+                                tune_trials=spec.tune)
         result.write((root or evaluations_dir()) / spec.folder_name)
         out[spec] = result
     _run_studies(root, rerun, say)

@@ -10,6 +10,7 @@ similar new movie can still surface. If no pick has ratings, content carries it 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,8 @@ class HybridConfig(ModelConfig):
     validation_users: int = 150
     validation_picks: int = 3
     cold_quantile: float = 0.5         # cold movies get this quantile of the CF z-scores
+    cf_options: str = ""               # JSON settings of the collaborative part (`movierec
+                                       # tune` fills them with what that method won)
 
 
 def _z(scores: np.ndarray) -> np.ndarray:
@@ -68,7 +71,9 @@ class HybridRecommender(Recommender):
 
     def _components(self):
         cfg = self.config
-        return create(cfg.collaborative, seed=cfg.seed), create(cfg.content, seed=cfg.seed)
+        options = json.loads(cfg.cf_options) if cfg.cf_options else {}
+        return (create(cfg.collaborative, seed=cfg.seed, **options),
+                create(cfg.content, seed=cfg.seed))
 
     def _fit(self, dataset: Dataset) -> None:
         cfg = self.config
@@ -137,8 +142,8 @@ class HybridRecommender(Recommender):
     def _explain(self, profile, items, cs, ts) -> list[str]:
         """Each movie explained by the component that contributed more to its place."""
         cz, tz = _z(cs), _z(ts)
-        cf_part = self.weight * np.nan_to_num(cz[items], nan=-np.inf)
-        ct_part = (1 - self.weight) * np.nan_to_num(tz[items], nan=-np.inf)
+        cf_part = np.where(np.isfinite(cz[items]), self.weight * cz[items], -np.inf)
+        ct_part = np.where(np.isfinite(tz[items]), (1 - self.weight) * tz[items], -np.inf)
         use_cf = cf_part >= ct_part
         reasons = [""] * len(items)
         for flag, model, scores in ((True, self.cf, cs), (False, self.content, ts)):

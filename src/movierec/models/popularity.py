@@ -73,7 +73,12 @@ class PopularityRecommender(Recommender):
         return [popularity_evidence(catalog, int(i)) for i in items]
 
     def state(self):
-        return {"scores": self._scores}
+        # saved arrays must be finite (damage is detected that way): NaN (no votes at all)
+        # travels as a mask beside the scores
+        scored = np.isfinite(self._scores)
+        return {"scores": np.where(scored, self._scores, 0.0), "scored": scored.astype(np.uint8)}
 
     def _restore(self, state, dataset):
-        self._scores = state["scores"]
+        scores = np.asarray(state["scores"], dtype=np.float64)
+        scored = state.get("scored")
+        self._scores = scores if scored is None else np.where(scored.astype(bool), scores, np.nan)

@@ -26,6 +26,7 @@ from movierec.data.dataset import Dataset
 from movierec.models.base import Recommender
 from movierec.models.persist import ModelMismatchError, load_model, save_model
 from movierec.models.registry import create
+from movierec.models.tuned import effective_options
 from movierec.paths import models_dir
 
 FIT_JSON = "fit.json"
@@ -86,8 +87,11 @@ def _load(method: str, dataset: Dataset, options: dict | None, folder: Path) -> 
 def fit(method: str, dataset: Dataset, options: dict[str, Any] | None = None, *,
         reuse: bool = True, save: bool = True, progress: Say | None = None) -> Fitted:
     """``method`` fitted on ``dataset``: the saved fit when ``reuse`` and it matches, else a
-    new fit (saved when ``save``; a failure to save never fails the fit)."""
+    new fit (saved when ``save``; a failure to save never fails the fit). With no
+    ``options``, the settings `movierec tune` chose for exactly this data are used
+    (`models.tuned`), else the method's defaults."""
     say = progress or (lambda _m: None)
+    options = effective_options(dataset.name, dataset.fingerprint, method, options)
     folder = model_folder(dataset, method, options)
     if reuse:
         say(f"loading {method}")
@@ -126,4 +130,5 @@ def load_or_train(method: str, dataset: Dataset, options: dict[str, Any] | None 
 
 def is_saved(dataset: Dataset, method: str, options: dict[str, Any] | None = None) -> bool:
     """True when a fit is on disk for this data and options (loading it needs no training)."""
+    options = effective_options(dataset.name, dataset.fingerprint, method, options)
     return (model_folder(dataset, method, options) / "model.json").is_file()

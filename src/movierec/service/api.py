@@ -21,7 +21,6 @@ from movierec.service.core import Service
 from movierec.service.errors import ServiceError, neutral
 from movierec.service.groups import DEFAULT_STRATEGY, GroupAnswer, Member, parse_member
 from movierec.service.history import match_history, read_history, read_history_file
-from movierec.service.methods import DEFAULT_METHOD
 from movierec.service.picks import PickSpec, parse_picks
 from movierec.service.request import DEFAULT_K, Settings
 
@@ -61,7 +60,7 @@ def imported(service: Service, history: str | Path | bytes | None):
     return match_history(read, service.catalog, service.index)
 
 
-def recommend(picks: Sequence[str] | str = (), *, method: str = DEFAULT_METHOD, k: int = DEFAULT_K,
+def recommend(picks: Sequence[str] | str = (), *, method: str = "", k: int = DEFAULT_K,
               like: Iterable[str] | None = None, dislike: Iterable[str] | None = None,
               from_year: int | None = None, to_year: int | None = None, era: str = "any",
               genres: Iterable[str] = (), exclude_genres: Iterable[str] = (),
@@ -87,7 +86,7 @@ def recommend(picks: Sequence[str] | str = (), *, method: str = DEFAULT_METHOD, 
 
 
 def together(members: Sequence[str | Member], *, strategy: str = DEFAULT_STRATEGY,
-             method: str = DEFAULT_METHOD, k: int = DEFAULT_K, data: str | None = None,
+             method: str = "", k: int = DEFAULT_K, data: str | None = None,
              data_dir: str | None = None, **filters: Any) -> GroupAnswer:
     """One list for a group: ``members`` like ``"Ana: Toy Story; Up; Finding Nemo"`` (or
     ``"Ana: @ratings.csv"`` for an export), 2 to 8 of them; ``strategy`` ``fair``,

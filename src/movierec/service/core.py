@@ -77,18 +77,20 @@ class Service:
     Give ``data`` (a dataset name, prepared on first use) or an already-built ``dataset``
     (tests, notebooks). ``progress`` receives short status lines ("loading hybrid").
     ``session``: how lists learn from reactions (`SessionSettings`: exploration strength,
-    the correction's weight, what a dislike is worth).
+    the correction's weight, what a dislike is worth). ``default_method``: the method asked
+    for when a request names none; by default the one that validated best when `movierec
+    tune` ran on this data, else `DEFAULT_METHOD`.
     """
 
     def __init__(self, data: str | None = None, *, dataset: Dataset | None = None,
-                 data_dir: str | None = None, default_method: str = DEFAULT_METHOD,
+                 data_dir: str | None = None, default_method: str | None = None,
                  feedback: Any = None, progress: Say | None = None,
                  background: bool = False, session: SessionSettings = SessionSettings()):
         from movierec.data import DEFAULT_SOURCE
 
         self.data_name = dataset.name if dataset is not None else (data or DEFAULT_SOURCE)
         self.data_dir = data_dir
-        self.default_method = parse_method(default_method).key
+        self._default = parse_method(default_method).key if default_method else None
         self._say: Say = progress or (lambda _m: None)
         self._dataset = dataset
         self._fingerprint: str | None = None
@@ -111,6 +113,24 @@ class Service:
         self._warm_error: BaseException | None = None
         self._ready = threading.Event()
         self.timings: dict[str, float] = {}
+
+    @property
+    def default_method(self) -> str:
+        """The menu key a request without a method gets (see the class docstring)."""
+        if self._default is None:
+            from movierec.models.tuned import best_tuned
+            from movierec.service.methods import method_choices
+
+            fingerprint = self.fingerprint()
+            if fingerprint is None:
+                return DEFAULT_METHOD
+            menu = [c.key for c in method_choices()]
+            self._default = best_tuned(self.data_name, fingerprint, menu) or DEFAULT_METHOD
+        return self._default
+
+    @default_method.setter
+    def default_method(self, method: str) -> None:
+        self._default = parse_method(method).key
 
     def _lock(self, key: str) -> threading.Lock:
         with self._locks_lock:
@@ -243,10 +263,15 @@ class Service:
         choice = parse_method(method)
         if model_key(choice.name, choice.options) in self._models:
             return True
+        from movierec.models.tuned import effective_options
+
         fingerprint = self.fingerprint()
-        return fingerprint is not None and (
-            folder_for(self.data_name, fingerprint, choice.name, choice.options or None)
-            / "model.json").is_file()
+        if fingerprint is None:
+            return False
+        options = effective_options(self.data_name, fingerprint, choice.name,
+                                    choice.options or None)
+        return (folder_for(self.data_name, fingerprint, choice.name, options)
+                / "model.json").is_file()
 
     def fingerprint(self) -> str | None:
         """The dataset's fingerprint, without loading it when it is not loaded yet."""
@@ -319,6 +344,8 @@ class Service:
         with the person's taste (or is the mood alone when there are no picks).
         """
         settings = settings or Settings(method=self.default_method)
+        if not settings.method:
+            settings = replace(settings, method=self.default_method)
         reactions = check_reactions(thumbs, len(self.catalog))
         key = (tuple(picks), repr(settings), tuple(reactions), mood,
                None if history is None else (tuple(history.rated), tuple(history.seen)))
@@ -371,7 +398,8 @@ class Service:
             k=checked.k, filters=checked.filters_json(),
             picks=[p.to_json(self.catalog) for p in resolved.picks],
             results=tuple(results), notes=tuple(resolved.notes) + ((stand_in,) if stand_in
-                                                                    else ()),
+                                                                    else ())
+            + self._tuned_note(checked, model, stand_in),
             warnings=tuple(warnings),
             timings={"resolve_ms": 1e3 * (t1 - t0), "model_ms": 1e3 * (t2 - t1),
                      "recommend_ms": 1e3 * (t3 - t2)},
@@ -382,6 +410,19 @@ class Service:
         if not stand_in:   # a stand-in's answer must not outlive the background fit
             self._answers.put(key, answer)
         return answer
+
+    def _tuned_note(self, checked: Checked, model, stand_in: str) -> tuple[str, ...]:
+        """A note when the method runs with settings `movierec tune` chose for this data."""
+        from movierec.models.tuned import tuned_options
+
+        if model is None or stand_in or checked.options:
+            return ()
+        fingerprint = self.fingerprint()
+        if fingerprint is None or not tuned_options(self.data_name, fingerprint,
+                                                    checked.choice.name):
+            return ()
+        return (f"{checked.choice.name} uses the settings movierec tune chose for "
+                f"{self.data_name} on validation people",)
 
     def _profile(self, resolved: ResolvedPicks, reactions: Sequence[Reaction],
                  history: ImportedHistory | None = None, need_picks: bool = True) -> Profile:
@@ -417,6 +458,8 @@ class Service:
             raise ServiceError("bad_group", "two members have the same name: "
                                + ", ".join(sorted({n for n in names if names.count(n) > 1})))
         settings = settings or Settings(method=self.default_method)
+        if not settings.method:
+            settings = replace(settings, method=self.default_method)
         checked = check_settings(settings, self.catalog)
         profiles, described, notes, seen = [], [], [], set()
         for member in members:
