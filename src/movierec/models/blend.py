@@ -18,14 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from movierec.data.dataset import Dataset
-from movierec.data.liking import LIKED_AT
-from movierec.evaluation.metrics import ndcg_at_k
 from movierec.models.base import ModelConfig, Recommender
-from movierec.models.filters import top_k
 from movierec.models.hybrid import _z
 from movierec.models.persist import nest, unnest
 from movierec.models.profile import Profile
 from movierec.models.registry import create
+from movierec.models.validation import best_of_grid, carve
 
 
 @dataclass(frozen=True)
@@ -87,34 +85,17 @@ class BlendRecommender(Recommender):
         cfg, n = self.config, len(self._names())
         if n == 1:
             return [1.0]
-        rng = np.random.default_rng(cfg.seed)
-        m = dataset.ratings.matrix
-        liked_counts = np.asarray((m >= LIKED_AT).sum(axis=1)).ravel()
-        eligible = np.flatnonzero(liked_counts >= cfg.validation_picks + 2)
-        if len(eligible) < 10:
+        carved = carve(dataset, cfg.validation_users, cfg.validation_picks, cfg.seed,
+                       "-blend-train")
+        if carved is None:
             self.selection = {"note": "too few people to validate; equal weights"}
             return [1.0 / n] * n
-        val = rng.choice(eligible, size=min(cfg.validation_users, len(eligible) // 5 or 1),
-                         replace=False)
-        train = dataset.with_ratings(dataset.ratings.select_users(
-            np.setdiff1d(np.arange(m.shape[0]), val)), suffix="-blend-train")
+        train, cases = carved
         members = [mm.fit(train) for mm in self._members()]
         grid = simplex_grid(n, cfg.grid_step)
-        totals = np.zeros(len(grid))
-        for u in val:
-            items, values = dataset.ratings.user_row(int(u))
-            liked = items[values >= LIKED_AT]
-            picks = rng.choice(liked, size=cfg.validation_picks, replace=False)
-            truth = np.setdiff1d(liked, picks)
-            profile = Profile.from_picks(picks)
-            parts = [mm.score(profile) for mm in members]
-            allowed = np.ones(len(parts[0]), dtype=bool)
-            allowed[picks] = False
-            for j, w in enumerate(grid):
-                totals[j] += ndcg_at_k(top_k(fuse(parts, w), 10, allowed), truth, 10)
-        scores = totals / len(val)
+        scores = best_of_grid(cases, lambda p: [mm.score(p) for mm in members], fuse, grid)
         best = int(np.argmax(scores))
-        self.selection = {"metric": "ndcg@10", "validation_users": int(len(val)),
+        self.selection = {"metric": "ndcg@10", "validation_users": len(cases),
                           "members": self._names(), "weights": list(grid[best]),
                           "best_score": float(scores[best])}
         return list(grid[best])

@@ -17,13 +17,13 @@ import numpy as np
 
 from movierec.data.dataset import Dataset
 from movierec.data.liking import LIKED_AT
-from movierec.evaluation.metrics import ndcg_at_k
 from movierec.models.base import ModelConfig, Recommender
 from movierec.models.filters import Filter, top_k
 from movierec.models.persist import nest, unnest
 from movierec.models.profile import Profile
 from movierec.models.recommendations import Recommendations
 from movierec.models.registry import create
+from movierec.models.validation import best_of_grid, carve
 
 LIKED = LIKED_AT
 
@@ -89,36 +89,21 @@ class HybridRecommender(Recommender):
     def _choose_weight(self, dataset: Dataset) -> float:
         """NDCG@10 of each weight on validation people the components never saw."""
         cfg = self.config
-        rng = np.random.default_rng(cfg.seed)
-        m = dataset.ratings.matrix
-        liked_counts = np.asarray((m >= LIKED).sum(axis=1)).ravel()
-        eligible = np.flatnonzero(liked_counts >= cfg.validation_picks + 2)
-        if len(eligible) < 10:
+        carved = carve(dataset, cfg.validation_users, cfg.validation_picks, cfg.seed,
+                       "-hybrid-train")
+        if carved is None:
             self.selection = {"note": "too few people to validate; equal weights", "weight": 0.5}
             return 0.5
-        val = rng.choice(eligible, size=min(cfg.validation_users, len(eligible) // 5 or 1), replace=False)
-        train_rows = np.setdiff1d(np.arange(m.shape[0]), val)
-        train = dataset.with_ratings(dataset.ratings.select_users(train_rows), suffix="-hybrid-train")
+        train, cases = carved
         cf, content = self._components()
         cf.fit(train)
         content.fit(train)
         grid = list(cfg.weight_grid)
-        totals = np.zeros(len(grid))
-        for u in val:
-            items, values = dataset.ratings.user_row(int(u))
-            liked = items[values >= LIKED]
-            picks = rng.choice(liked, size=cfg.validation_picks, replace=False)
-            truth = np.setdiff1d(liked, picks)
-            profile = Profile.from_picks(picks)
-            cs, ts = cf.score(profile), content.score(profile)
-            allowed = np.ones(len(cs), dtype=bool)
-            allowed[picks] = False
-            for j, w in enumerate(grid):
-                top = top_k(fuse(cs, ts, w, cfg.cold_quantile), 10, allowed)
-                totals[j] += ndcg_at_k(top, truth, 10)
-        scores = totals / len(val)
+        scores = best_of_grid(cases, lambda p: [cf.score(p), content.score(p)],
+                              lambda parts, w: fuse(parts[0], parts[1], w, cfg.cold_quantile),
+                              grid)
         best = int(np.argmax(scores))
-        self.selection = {"metric": "ndcg@10", "validation_users": int(len(val)),
+        self.selection = {"metric": "ndcg@10", "validation_users": len(cases),
                           "grid": [float(w) for w in grid], "scores": [float(s) for s in scores],
                           "weight": float(grid[best])}
         return float(grid[best])
