@@ -253,6 +253,8 @@ def study_table(study: str, result: dict) -> Table:
                           " ".join(f"{v:.3f}" for v in r["ndcg_by_round"]),
                           f"{c['diff']:+.2f} ({c['p_value']:.2g})" if c else "")
         return table
+    if study == "cold-start":
+        return _cold_start_table(result)
     table = Table(title=f"{result['dataset']}: moods in words, {result['queries']} test queries "
                   f"(share of meaning {result['share_chosen']} chosen on validation)")
     for col in ("queries", "way", "n", "hit@10", "ndcg@10", "vs words (p)"):
@@ -261,4 +263,21 @@ def study_table(study: str, result: dict) -> Table:
         versus = (f"{r['vs_baseline']:+.3f} ({r['p_value']:.2g})" if "vs_baseline" in r else "")
         table.add_row(r["queries"], r["way"], str(r["n"]), f"{r['hit@10']:.3f}",
                       _cell(r, "ndcg@10"), versus)
+    return table
+
+
+def _cold_start_table(result: dict) -> Table:
+    versus = {c["a"] + "|" + c["b"]: c for c in result["comparisons"]}
+    table = Table(title=f"{result['dataset']}: {result['cold_movies']} movies nobody rated in "
+                  f"training, ranked for {result['people']} held-out people (NDCG@10)")
+    for col in ("method", "kind", "ndcg@10", "recall@10",
+                f"vs {result['best_collaborative']} (p)", "vs content (p)"):
+        table.add_column(col, justify="left" if col in ("method", "kind") else "right")
+    for r in result["rows"]:
+        cells = []
+        for other in (result["best_collaborative"], "content"):
+            c = versus.get(f"{r['model']}|{other}")
+            cells.append(f"{c['diff']:+.3f} ({c['p_value']:.2g})" if c else "")
+        table.add_row(r["model"], r["kind"], _cell(r, "ndcg@10"), f"{r['recall@10']:.3f}",
+                      *cells)
     return table

@@ -19,7 +19,7 @@ from movierec.evaluation import report_text as text
 from movierec.evaluation.results import EvaluationResult
 from movierec.evaluation.studies import STANDARD_STUDIES, load_study
 from movierec.evaluation.studies import command as study_command
-from movierec.evaluation.report_tuned import tuned_section
+from movierec.evaluation.report_quality import cold_start_section, tuned_section
 from movierec.evaluation.suite import STANDARD_RUNS, TUNED_RUNS, check_targets, find_result
 from movierec.evaluation.sessions import session_settings_text
 from movierec.models.registry import DESCRIPTIONS, NEURAL, available, model_class
@@ -417,6 +417,8 @@ def build_report(inputs: ReportInputs, out: Path) -> Path:
     parts += ["## 7. Deployment", "", text.DEPLOY, "", "## 8. Beyond the basics", "", text.EXTRAS, ""]
     parts += _groups_section(inputs) + _mood_section(inputs) + _session_section(inputs, figs)
     parts += tuned_section(inputs.tuned, _table, _result_table)
+    parts += cold_start_section({name: result for (study, name), result
+                                 in inputs.studies.items() if study == "cold-start"}, _table)
     parts += ["## Reproduce", "", "```bash", "movierec report --run    # runs (or reuses) the "
               "evaluations below, then writes this file"]
     parts += [spec.command() for spec in (*inputs.results, *inputs.tuned)]

@@ -1,8 +1,9 @@
-"""The studies beside the main evaluation: groups (watch together), moods in words, and
-sessions replayed round by round.
+"""The studies beside the main evaluation: groups (watch together), moods in words,
+sessions replayed round by round, and movies nobody has rated yet.
 
-``movierec evaluate --protocol groups`` / ``mood`` / ``session`` run them
-(`evaluation.groups`, `evaluation.mood`, `evaluation.sessions`); each writes one ``result.json`` under
+``movierec evaluate --protocol groups`` / ``mood`` / ``session`` / ``cold-start`` run them
+(`evaluation.groups`, `evaluation.mood`, `evaluation.sessions`, `evaluation.cold_start`);
+each writes one ``result.json`` under
 ``MOVIEREC_HOME/evaluations/<dataset>-<study>/``, which `movierec report` reads. The report's
 runs are `STANDARD_STUDIES` (with the app's default method for groups).
 """
@@ -16,10 +17,11 @@ from typing import Callable
 from movierec.data.dataset import Dataset
 from movierec.paths import evaluations_dir
 
-STUDIES = ("groups", "mood", "session")
+STUDIES = ("groups", "mood", "session", "cold-start")
 STANDARD_STUDIES = (("groups", "ml-100k"), ("groups", "the-movies-dataset"),
                     ("mood", "the-movies-dataset"), ("session", "ml-100k"),
-                    ("session", "the-movies-dataset"))
+                    ("session", "the-movies-dataset"), ("cold-start", "ml-100k"),
+                    ("cold-start", "the-movies-dataset"))
 
 
 def folder(study: str, dataset: str, root: Path | None = None) -> Path:
@@ -49,6 +51,10 @@ def run_study(study: str, dataset: Dataset, method: str | None = None, seed: int
 
         return evaluate_sessions(dataset, parse_method(method or DEFAULT_METHOD).name,
                                  seed=seed, say=say)
+    if study == "cold-start":
+        from movierec.evaluation.cold_start import evaluate_cold_start
+
+        return evaluate_cold_start(dataset, seed=seed, say=say)
     raise ValueError(f"unknown study {study!r}; choose one of: {', '.join(STUDIES)}")
 
 

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from movierec.data.dataset import Dataset
 from movierec.data.liking import LIKED_AT
@@ -39,6 +40,9 @@ class HybridConfig(ModelConfig):
     cold_quantile: float = 0.5         # cold movies get this quantile of the CF z-scores
     cf_options: str = ""               # JSON settings of the collaborative part (`movierec
                                        # tune` fills them with what that method won)
+    cold_neighbours: int = 0           # > 0: a movie nobody rated gets the collaborative
+                                       # z-score of its most similar rated movies (by content),
+                                       # averaged by similarity; 0: the cold_quantile fill
 
 
 def _z(scores: np.ndarray) -> np.ndarray:
@@ -53,16 +57,52 @@ def _z(scores: np.ndarray) -> np.ndarray:
     return (s - mu) / sd
 
 
-def fuse(cf: np.ndarray, content: np.ndarray, weight: float, cold_quantile: float) -> np.ndarray:
+def fuse(cf: np.ndarray, content: np.ndarray, weight: float, cold_quantile: float,
+         transfer: sp.csr_matrix | None = None) -> np.ndarray:
+    """``weight`` x the collaborative z-scores + the rest x content's. A movie the
+    collaborative part cannot score gets its ``cold_quantile``, or, with ``transfer`` (cold x
+    movies, rows summing to 1), the average z-score of its rated content neighbours."""
     cz, tz = _z(cf), _z(content)
     if not np.isfinite(cz).any():
         return tz
     if not np.isfinite(tz).any():
         return cz
     fill = np.nanquantile(cz, cold_quantile)
+    if transfer is not None and transfer.nnz:
+        known = np.isfinite(cz)
+        moved = transfer @ np.where(known, cz, 0.0)
+        reached = np.asarray(transfer @ known.astype(np.float64)).ravel()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            moved = np.where(reached > 0, moved / np.maximum(reached, 1e-12), fill)
+        cz = np.where(known, cz, moved)
     cz = np.where(np.isfinite(cz), cz, fill)
     tz = np.where(np.isfinite(tz), tz, np.nanmin(tz))
     return weight * cz + (1.0 - weight) * tz
+
+
+def cold_transfer(vectors: sp.csr_matrix, rated: np.ndarray, k: int,
+                  chunk: int = 2000) -> sp.csr_matrix:
+    """movies x movies: each movie nobody rated -> its ``k`` most content-similar rated
+    movies, weighted by cosine (rated movies' rows are empty)."""
+    n = vectors.shape[0]
+    cold, warm = np.flatnonzero(~rated), np.flatnonzero(rated)
+    rows, cols, vals = [], [], []
+    if len(cold) and len(warm):
+        warm_t = vectors[warm].T.tocsc()
+        k = min(k, len(warm))
+        for start in range(0, len(cold), chunk):
+            part = cold[start:start + chunk]
+            sims = (vectors[part] @ warm_t).toarray()
+            top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            picked = np.take_along_axis(sims, top, axis=1)
+            keep = picked > 0
+            rows.append(np.repeat(part, k)[keep.ravel()])
+            cols.append(warm[top][keep])
+            vals.append(picked[keep])
+    if not rows:
+        return sp.csr_matrix((n, n), dtype=np.float32)
+    return sp.csr_matrix((np.concatenate(vals).astype(np.float32),
+                          (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
 
 
 class HybridRecommender(Recommender):
@@ -85,6 +125,10 @@ class HybridRecommender(Recommender):
         self.cf, self.content = self._components()
         self.cf.fit(dataset)
         self.content.fit(dataset)
+        self._transfer = (cold_transfer(self.content.item_vectors(),
+                                        dataset.ratings.counts_per_movie() > 0,
+                                        cfg.cold_neighbours)
+                          if cfg.cold_neighbours > 0 else None)
 
     def _choose_weight(self, dataset: Dataset) -> float:
         """NDCG@10 of each weight on validation people the components never saw."""
@@ -113,13 +157,15 @@ class HybridRecommender(Recommender):
 
     def score(self, profile: Profile) -> np.ndarray:
         cs, ts = self._parts(profile)
-        return fuse(cs, ts, self.weight, self.config.cold_quantile).astype(np.float32)
+        return fuse(cs, ts, self.weight, self.config.cold_quantile,
+                    self._transfer).astype(np.float32)
 
     def recommend(self, profile: Profile, k: int = 10, candidates: Filter | None = None,
                   *, min_picks: int | None = None) -> Recommendations:
         dataset = self._checked(profile, min_picks)
         cs, ts = self._parts(profile)
-        fused = fuse(cs, ts, self.weight, self.config.cold_quantile).astype(np.float32)
+        fused = fuse(cs, ts, self.weight, self.config.cold_quantile,
+                     self._transfer).astype(np.float32)
         allowed = (candidates or Filter()).mask(dataset.catalog, profile.items)
         items = top_k(fused, k, allowed)
         return Recommendations(items, fused[items], tuple(self._explain(profile, items, cs, ts)), self.name)
@@ -148,6 +194,10 @@ class HybridRecommender(Recommender):
     def state(self):
         out = {"weight": np.array([self.weight]),
                "selection_scores": np.array(self.selection.get("scores", []), dtype=np.float64)}
+        if self._transfer is not None:
+            out.update({"transfer_indptr": self._transfer.indptr,
+                        "transfer_indices": self._transfer.indices,
+                        "transfer_data": self._transfer.data})
         out.update(nest("cf", self.cf.state()))
         out.update(nest("content", self.content.state()))
         return out
@@ -157,6 +207,10 @@ class HybridRecommender(Recommender):
         grid = list(self.config.weight_grid)
         scores = state.get("selection_scores", np.array([])).tolist()
         self.selection = {"grid": grid, "scores": scores, "weight": self.weight} if scores else {}
+        n = len(dataset.catalog)
+        self._transfer = (sp.csr_matrix((state["transfer_data"], state["transfer_indices"],
+                                         state["transfer_indptr"]), shape=(n, n))
+                          if "transfer_indptr" in state else None)
         self.cf, self.content = self._components()
         self.cf.restore(unnest("cf", state), dataset)
         self.content.restore(unnest("content", state), dataset)
