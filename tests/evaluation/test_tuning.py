@@ -101,6 +101,15 @@ def test_nested_tuning_in_the_evaluation_tunes_each_split_on_its_training_people
         assert set(chosen) == {"ease", "peer:implicit-als"}
     # nested choices are not saved as the data's settings
     assert read_tuned(data.name, data.fingerprint) == {}
+    # the report's verdicts are computed from these numbers
+    from movierec.evaluation.report_quality import default_scores, verdicts
+    from movierec.evaluation.suite import RunSpec
+
+    names, default, best = default_scores(result)
+    assert names == "ease" and len(default) == len(best) > 0   # ease: the only one tuned
+    rows = verdicts(RunSpec(data.name, "heldout-users", 3, None, 2, 2), result)
+    assert [r[1] in ("met", "**missed**") for r in rows] == [True, True]
+    assert "x best tuned peer" in rows[0][0] and "within 2%" in rows[1][0]
     with pytest.raises(ValueError, match="heldout-users"):
         run_evaluation(data, "per-user", "ease", "none", tune_trials=2)
 

@@ -13,6 +13,7 @@ from movierec.cli import render
 from movierec.cli.evaluate_commands import _progress
 from movierec.cli.main import DataDirOpt, DataOpt, JsonOpt, app, fail, open_dataset
 
+NESTED = ("cf_options", "member_options")   # a composite's members' settings: shown with them
 TUNE_MISSING = ("movierec tune needs optuna, which is not installed; install it with: "
                 "pip install 'movierec[tune]'")
 
@@ -94,7 +95,8 @@ def tune(
                          else "right")
     for name, rec in sorted(result.items(), key=lambda kv: -kv[1]["validation_ndcg@10"]):
         chosen = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                           for k, v in rec["options"].items()) or "(the defaults)"
+                           for k, v in rec["options"].items()
+                           if k not in NESTED) or "(the defaults)"
         table.add_row(name, rec["kind"], f"{rec['defaults_ndcg@10']:.4f}",
                       f"{rec['validation_ndcg@10']:.4f}", str(rec["trials"]), chosen)
     render.console.print(table)

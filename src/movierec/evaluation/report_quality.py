@@ -41,9 +41,9 @@ def default_scores(result: EvaluationResult) -> tuple[str, np.ndarray, np.ndarra
     """(what the default was per split, its per-person NDCG@10, our best's), paired by
     person; None when the run was not tuned."""
     chosen = (result.meta.get("tuning") or {}).get("chosen") or {}
-    if not chosen or result.best is None:
+    if not chosen or not result.best:
         return None
-    people = result.people
+    people = result.per_person
     ours = {r["model"] for r in result.rows if r.get("kind") == "ours"
             and r.get("status", "ok") != "error"}
     picks, parts_default, parts_best = [], [], []
