@@ -131,3 +131,11 @@ def test_picks_grammar_parses_or_names_the_bad_pick(text):
         assert exc.code == "bad_pick" and "<" not in exc.message
         return
     assert all((s.title or s.id_field) and s.feel in ("love", "like", "dislike") for s in specs)
+
+
+def test_a_bad_rating_of_a_markup_title_names_it_without_markup():
+    from movierec.service import ServiceError, parse_picks_text
+
+    with pytest.raises(ServiceError) as bad:   # found by the fuzz test above
+        parse_picks_text("<=")
+    assert bad.value.code == "bad_pick" and "<" not in bad.value.message

@@ -55,7 +55,7 @@ def stars_of(value: object, title: str = "") -> float:
     about = f" of {shown(title)}" if title else ""
     if not _NUMBER.match(text):
         raise ServiceError("bad_pick", f"the rating {shown(text)}{about} is not a number of "
-                           f"stars: write it like {title or 'Title'}=4.5 "
+                           f"stars: write it like {neutral(title) if title else 'Title'}=4.5 "
                            f"({MIN_STARS:g} to {MAX_STARS:g} stars)")
     stars = float(text)
     if not MIN_STARS <= stars <= MAX_STARS:
