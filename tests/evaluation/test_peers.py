@@ -133,3 +133,15 @@ def test_surprise_peers_beat_the_mean_and_answer_unknown_people():
 def test_surprise_missing_means_no_rating_peers(monkeypatch):
     monkeypatch.setattr(p, "surprise_available", lambda: False)
     assert p.surprise_peers() == {}
+
+
+def test_textbook_ease_from_cornac_folds_people_in_with_its_own_B(data, heldout):
+    pytest.importorskip("cornac")
+    blocks = np.array(data.manifest["blocks"])
+    peer = fitted(p.CornacEASEPeer, heldout)
+    assert in_block_share(peer, heldout, blocks) > 0.8
+    # the test people are not in its training matrix: B is items x items, folded in per case
+    assert peer._model.U.shape[0] == heldout.train.ratings.n_users
+    tuned = p.CornacEASEPeer(0, lamb=50.0, posB=False)
+    tuned.fit(heldout.train, [c.profile for c in heldout.cases], None)
+    assert tuned._model.lamb == 50.0 and (tuned._model.B < 0).any()

@@ -128,7 +128,8 @@ def evaluate(
                                             "folded in, e.g. 0.8."),
     models: str = typer.Option("all", "--models", "-m", help="'all' or comma-separated names."),
     peers: str = typer.Option("all", "--peers", help="'all', 'none' or comma-separated peer names "
-                              "(implicit-als, implicit-bpr, popular, random, surprise-svd, "
+                              "(implicit-als, implicit-bpr, implicit-lmf, cornac-ease, popular, "
+                              "random, surprise-svd, "
                               "surprise-svdpp, surprise-knnbaseline)."),
     k: int = typer.Option(10, "-k", "--top", help="List length the headline metrics use."),
     folds: Optional[int] = typer.Option(None, "--folds", help="ratings: k-fold count (default 5; "

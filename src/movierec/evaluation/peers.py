@@ -201,6 +201,57 @@ class ImplicitLMFPeer(ImplicitPeer):
         return LogisticMatrixFactorization(random_state=self.seed, num_threads=1, **self.params)
 
 
+class CornacEASEPeer(TopNPeer):
+    """Cornac's EASE (Steck 2019, the textbook item-item ridge regression) on binary
+    positives of the most-rated movies (`MAX_ITEMS`, as our EASE keeps); a new person is
+    folded in by EASE's own mechanism: their positives times the library's learnt B."""
+
+    name = PREFIX + "cornac-ease"
+    MAX_ITEMS = 6000
+
+    def _fit(self, train: Dataset, profiles: list, train_rows: np.ndarray | None) -> None:
+        from cornac.data import Dataset as CornacDataset
+        from cornac.models import EASE
+
+        m = train.ratings.matrix.tocoo()
+        liked = m.data >= MIN_POSITIVE
+        counts = np.bincount(m.col[liked], minlength=train.ratings.n_movies)
+        kept = np.argsort(-counts, kind="stable")[: self.MAX_ITEMS]
+        kept = kept[counts[kept] > 0]
+        keep = liked & np.isin(m.col, kept)
+        triplets = list(zip(m.row[keep].astype(str), m.col[keep].astype(str),
+                            np.ones(int(keep.sum()))))
+        data = CornacDataset.from_uir(triplets, seed=self.seed)
+        self._model = EASE(seed=self.seed, verbose=False, **self.params).fit(data)
+        self._movie_of = np.array([int(raw) for raw in data.item_ids], dtype=np.int64)
+        self._column = {movie: j for j, movie in enumerate(self._movie_of)}
+        self._profiles = profiles
+        self._train_rows = train_rows
+        self._train = train
+
+    def _positives(self, case: int) -> list[int]:
+        if self._train_rows is None:
+            p = self._profiles[case]
+            items = p.items[p.effective_ratings() >= MIN_POSITIVE]
+        else:
+            items, values = self._train.ratings.user_row(int(self._train_rows[case]))
+            items = items[values >= MIN_POSITIVE]
+        return [self._column[int(i)] for i in items if int(i) in self._column]
+
+    def recommend(self, case: int, k: int) -> np.ndarray:
+        x = np.zeros(len(self._movie_of))
+        x[self._positives(case)] = 1.0
+        scores = x @ self._model.B
+        order = np.argsort(-scores, kind="stable")
+        movies = self._movie_of[order]
+        seen = self._excluded(case)
+        return movies[~np.isin(movies, seen)][:k].astype(np.int64)
+
+
+def cornac_available() -> bool:
+    return importlib.util.find_spec("cornac") is not None
+
+
 def _profile_matrix(profiles: list, n_movies: int, all_items: bool) -> sp.csr_matrix:
     """One CSR row per profile: all its movies, or only its positives (value 1)."""
     rows, cols = [], []
@@ -274,9 +325,11 @@ def surprise_peers(seed: int = 0) -> dict[str, Callable[[], SurprisePeer]]:
 
 
 TOPN_PEERS: dict[str, type[TopNPeer]] = {
-    p.name: p for p in (ImplicitALSPeer, ImplicitBPRPeer, ImplicitLMFPeer, PopularPeer,
-                        RandomPeer)
+    p.name: p for p in (ImplicitALSPeer, ImplicitBPRPeer, ImplicitLMFPeer, CornacEASEPeer,
+                        PopularPeer, RandomPeer)
 }
+CORNAC_MISSING = ("cornac is not installed, so the cornac peers are skipped; install them with: "
+                  "pip install 'movierec[peers]'")
 RATING_PEERS = (PREFIX + "surprise-svd", PREFIX + "surprise-svdpp", PREFIX + "surprise-knnbaseline")
 ALL_PEERS = tuple(TOPN_PEERS) + RATING_PEERS
 

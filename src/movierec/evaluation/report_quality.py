@@ -28,9 +28,11 @@ from that split's training people** (`movierec evaluate --tune N`: optuna's TPE,
 each, the library defaults as trial 0, mean NDCG@10 of the validation people folded in
 exactly like test people), then fitted on the split's training people with what won and
 judged on its test people -- 5 folds of people, so everyone is tested once and no setting was
-chosen by looking at the people it is judged on. implicit's ALS folds each person in through
-its own `recalculate_user`; BPR and LMF have no fold-in and train with the test profiles
-inside their matrix, as their examples do. The hybrid is tuned as the fusion of content with
+chosen by looking at the people it is judged on. The peers: implicit's ALS, BPR and LMF and
+Cornac's textbook EASE (on the 6,000 most-liked movies, as ours keeps). ALS folds each person
+in through its own `recalculate_user` and EASE through its learnt item-item matrix; BPR and
+LMF have no fold-in and train with the test profiles inside their matrix, as their examples
+do. The hybrid is tuned as the fusion of content with
 one of the best tuned methods of ours, the blend as the fusion of the three best (its weights
 learnt on its own validation people). The app's default is, on each split, the method of
 ours that validated best there (`Service.default_method` reads the same choice from

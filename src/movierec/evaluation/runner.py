@@ -115,6 +115,9 @@ def resolve_peers(spec, protocol: str, seed: int) -> tuple[list[Contender], list
     surprise = peer_lib.surprise_peers(seed)
     if any(n in peer_lib.RATING_PEERS for n in wanted) and not surprise:
         notes.append(peer_lib.SURPRISE_MISSING)
+    if peer_lib.CornacEASEPeer.name in wanted and not peer_lib.cornac_available():
+        wanted.remove(peer_lib.CornacEASEPeer.name)
+        notes.append(peer_lib.CORNAC_MISSING)
     for n in wanted:
         if n in peer_lib.TOPN_PEERS:
             out.append(Contender(n, "peer", lambda c=peer_lib.TOPN_PEERS[n]: c(seed)))

@@ -77,7 +77,7 @@ STANDARD_RUNS = (
 )
 TUNE_TRIALS = 10
 TUNED_MODELS = "ease,graph,user_knn,item_knn,als,hybrid,blend,popularity"
-TUNED_PEERS = "implicit-als,implicit-bpr,implicit-lmf,popular"
+TUNED_PEERS = "implicit-als,implicit-bpr,implicit-lmf,cornac-ease,popular"
 TUNED_RUNS = tuple(
     RunSpec(name, "heldout-users", picks, fold_in, 5, TUNE_TRIALS, TUNED_MODELS, TUNED_PEERS)
     for name in ("ml-100k", "the-movies-dataset") for picks, fold_in in ((3, None), (None, 0.8)))

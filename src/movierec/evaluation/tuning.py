@@ -78,6 +78,9 @@ PEER_SPACES: dict[str, Space] = {
         "learning_rate": t.suggest_float("learning_rate", 1e-3, 0.2, log=True),
         "regularization": t.suggest_float("regularization", 1e-5, 0.1, log=True),
         "iterations": t.suggest_int("iterations", 20, 300, log=True)},
+    peer_lib.PREFIX + "cornac-ease": lambda t, d: {
+        "lamb": t.suggest_float("lamb", 0.5 * _per_movie(d), 200 * _per_movie(d), log=True),
+        "posB": t.suggest_categorical("posB", [True, False])},
     peer_lib.PREFIX + "implicit-lmf": lambda t, d: {
         "factors": t.suggest_categorical("factors", [16, 32, 64]),
         "learning_rate": t.suggest_float("learning_rate", 0.05, 3.0, log=True),
