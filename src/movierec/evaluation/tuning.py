@@ -139,14 +139,13 @@ def _study(name: str, folder, seed: int):
 def tune_one(name: str, train: Dataset, split: PeopleSplit, folder, trials: int,
              seconds: float | None, seed: int = 0,
              tick: Callable[[int, int], None] | None = None,
-             enqueue: tuple[dict, ...] = ()) -> dict:
+             enqueue: tuple[dict, ...] = (), space: Space | None = None) -> dict:
     """Search ``name``'s space until ``trials`` trials are finished (earlier runs count) or
     ``seconds`` pass; the defaults are always trial 0, so tuning never does worse than them
     on validation people."""
     import optuna
 
-    space = (SPACES.get(name) or PEER_SPACES.get(name)
-             or {HYBRID: _hybrid_space, BLEND: _blend_space}.get(name))
+    space = space or SPACES.get(name) or PEER_SPACES.get(name)
     if not space:
         raise TuneError(f"{name} has no search space; tunable: "
                         f"{', '.join(TUNABLE + TUNABLE_PEERS)}")
@@ -183,25 +182,24 @@ def tune_one(name: str, train: Dataset, split: PeopleSplit, folder, trials: int,
             "people": len(split.cases), "search": table}
 
 
-_CANDIDATES: dict[str, str] = {}   # hybrid: collaborative method -> its tuned options (JSON)
-
-
-def _hybrid_space(trial, data: Dataset) -> dict:
-    """The hybrid fuses content with one of the tuned collaborative methods, in its tuned
-    settings; its weight is chosen inside its own fit, on its own validation people."""
-    choice = trial.suggest_categorical("collaborative", sorted(_CANDIDATES))
-    return {"collaborative": choice, "cf_options": _CANDIDATES[choice]}
-
-
-def _blend_space(trial, data: Dataset) -> dict:
-    """The blend of the best tuned methods, each in its tuned settings (its weights are
-    learnt inside its own fit, on its own validation people)."""
+def _composite_space(name: str, candidates: dict[str, str]) -> Space:
+    """The hybrid fuses content with one of the tuned ``candidates`` (method -> its tuned
+    options, JSON), in its tuned settings; the blend fuses all of them. Their weights are
+    chosen inside their own fits, on their own validation people."""
     import json as _json
 
-    names = sorted(_CANDIDATES)
-    trial.suggest_categorical("members", [",".join(names)])
-    return {"members": ",".join(names), "member_options": _json.dumps(
-        {n: _json.loads(_CANDIDATES[n]) for n in names}, sort_keys=True)}
+    names = sorted(candidates)
+
+    def hybrid(trial, data: Dataset) -> dict:
+        choice = trial.suggest_categorical("collaborative", names)
+        return {"collaborative": choice, "cf_options": candidates[choice]}
+
+    def blend(trial, data: Dataset) -> dict:
+        trial.suggest_categorical("members", [",".join(names)])
+        return {"members": ",".join(names), "member_options": _json.dumps(
+            {n: _json.loads(candidates[n]) for n in names}, sort_keys=True)}
+
+    return hybrid if name == HYBRID else blend
 
 
 def _tune_composite(name, train, split, folder, results: dict, seconds, seed, tick) -> dict:
@@ -212,19 +210,19 @@ def _tune_composite(name, train, split, folder, results: dict, seconds, seed, ti
 
     best = sorted((n for n, r in results.items() if r["kind"] == "ours" and n in SPACES),
                   key=lambda n: -results[n]["validation_ndcg@10"])[:3]
-    _CANDIDATES.clear()
-    _CANDIDATES.update({n: _json.dumps(results[n]["options"], sort_keys=True) for n in best})
+    candidates = {n: _json.dumps(results[n]["options"], sort_keys=True) for n in best}
     if name == HYBRID and BLEND in results:   # content with the blend of the best
         best.append(BLEND)
-        _CANDIDATES[BLEND] = _json.dumps(results[BLEND]["options"], sort_keys=True)
-    if not _CANDIDATES:
+        candidates[BLEND] = _json.dumps(results[BLEND]["options"], sort_keys=True)
+    if not candidates:
         raise TuneError(f"tuning {name} needs at least one collaborative method tuned with it "
                         f"(one of {', '.join(SPACES)})")
     if name == HYBRID:
         enqueue = tuple({"collaborative": n} for n in best)
     else:
-        enqueue = ({"members": ",".join(sorted(_CANDIDATES))},)
-    return tune_one(name, train, split, folder, len(enqueue) + 1, seconds, seed, tick, enqueue)
+        enqueue = ({"members": ",".join(sorted(candidates))},)
+    return tune_one(name, train, split, folder, len(enqueue) + 1, seconds, seed, tick, enqueue,
+                    space=_composite_space(name, candidates))
 
 
 def tune(train: Dataset, models: list[str], peers: list[str], picks: int | None = 3,

@@ -107,6 +107,7 @@ class Service:
         self._mood_words = None
         self._features = None
         self._item_space = None
+        self._tuned: dict[str, dict | None] = {}
         self._searches = _LRU(CACHE_SIZE)
         self._answers = _LRU(256)
         self._warm_thread: threading.Thread | None = None
@@ -263,13 +264,10 @@ class Service:
         choice = parse_method(method)
         if model_key(choice.name, choice.options) in self._models:
             return True
-        from movierec.models.tuned import effective_options
-
         fingerprint = self.fingerprint()
         if fingerprint is None:
             return False
-        options = effective_options(self.data_name, fingerprint, choice.name,
-                                    choice.options or None)
+        options = choice.options or self._tuned_options(choice.name)
         return (folder_for(self.data_name, fingerprint, choice.name, options)
                 / "model.json").is_file()
 
@@ -411,15 +409,23 @@ class Service:
             self._answers.put(key, answer)
         return answer
 
+    def _tuned_options(self, method: str) -> dict | None:
+        """What `movierec tune` chose for ``method`` on this data (read once per process:
+        the menu's timer and every answer ask)."""
+        if method not in self._tuned:
+            from movierec.models.tuned import tuned_options
+
+            fingerprint = self.fingerprint()
+            if fingerprint is None:
+                return None
+            self._tuned[method] = tuned_options(self.data_name, fingerprint, method)
+        return self._tuned[method]
+
     def _tuned_note(self, checked: Checked, model, stand_in: str) -> tuple[str, ...]:
         """A note when the method runs with settings `movierec tune` chose for this data."""
-        from movierec.models.tuned import tuned_options
-
         if model is None or stand_in or checked.options:
             return ()
-        fingerprint = self.fingerprint()
-        if fingerprint is None or not tuned_options(self.data_name, fingerprint,
-                                                    checked.choice.name):
+        if not self._tuned_options(checked.choice.name):
             return ()
         return (f"{checked.choice.name} uses the settings movierec tune chose for "
                 f"{self.data_name} on validation people",)
