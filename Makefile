@@ -27,8 +27,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[app,download,embeddings,neural,peers,spark,tune,dev]"
 	touch $@ $(VENV)/.installed-app
 
-# Sets everything up and serves the app on the default data (The Movies Dataset; fetched on
-# the first run when it is not here, ml-latest-small if Kaggle refuses), then open
+# Sets everything up and serves the app on the default data (The Movies Dataset, with its
+# full ratings.csv when that file is here; fetched on the first run when it is not here,
+# ml-latest-small if Kaggle refuses), then open
 # http://127.0.0.1:7860 -- the page is up while the data and the default model load.
 app: install
 	$(BIN)/movierec serve

@@ -45,8 +45,12 @@ def run_step(name: str, home: Path, **kwargs) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def write_synthetic_kaggle(folder: Path, rows: int, n_movies: int = 45_000, n_users: int = 270_896) -> None:
-    """ratings.csv + links.csv in the Kaggle layout, and a MovieLens movies.csv beside it."""
+def write_synthetic_kaggle(folder: Path, rows: int, n_movies: int = 45_000, n_users: int = 270_896,
+                           metadata: bool = True) -> None:
+    """ratings.csv + links.csv in the Kaggle layout, a MovieLens movies.csv beside it, and
+    (``metadata``) movies_metadata.csv, credits.csv and keywords.csv for every movie, with
+    overviews, casts and keywords of realistic length, so the content, embeddings and
+    hybrid methods do their full-size work."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -69,6 +73,63 @@ def write_synthetic_kaggle(folder: Path, rows: int, n_movies: int = 45_000, n_us
         fh.write("movieId,title,genres\n")
         for i in ids:
             fh.write(f'{i},"Synthetic Movie {i}, The ({1920 + i % 97})",{genres[i % len(genres)]}\n')
+    if metadata:
+        write_synthetic_metadata(folder, n_movies)
+
+
+TMDB_GENRES = ["Action", "Adventure", "Animation", "Comedy", "Crime", "Documentary", "Drama",
+               "Family", "Fantasy", "History", "Horror", "Music", "Mystery", "Romance",
+               "Science Fiction", "TV Movie", "Thriller", "War", "Western", "Foreign"]
+
+
+def write_synthetic_metadata(folder: Path, n_movies: int, seed: int = 2) -> None:
+    """movies_metadata.csv, credits.csv, keywords.csv (Kaggle's columns and literal cells)
+    for TMDb ids 500001.. : ~55-word overviews over a 6,000-word vocabulary, 2-3 genres,
+    8 cast members and a director from large pools, 6 keywords -- about the real files'
+    text per movie (the real credits also list whole crews, which movierec drops)."""
+    import csv
+
+    import numpy as np
+
+    from movierec.synthetic_files import METADATA_COLUMNS
+
+    rng = np.random.default_rng(seed)
+    vocab = np.array([f"w{i}" for i in range(6000)])
+    zipf = 1.0 / np.arange(1, len(vocab) + 1)
+    zipf /= zipf.sum()
+    with open(folder / "movies_metadata.csv", "w", newline="") as meta, \
+            open(folder / "credits.csv", "w", newline="") as cred, \
+            open(folder / "keywords.csv", "w", newline="") as kw:
+        mw, cw, kww = csv.writer(meta), csv.writer(cred), csv.writer(kw)
+        mw.writerow(METADATA_COLUMNS)
+        cw.writerow(["cast", "crew", "id"])
+        kww.writerow(["id", "keywords"])
+        for i in range(1, n_movies + 1):
+            tmdb = 500000 + i
+            chosen = rng.choice(len(TMDB_GENRES), size=int(rng.integers(1, 4)), replace=False)
+            genres = repr([{"id": int(g), "name": TMDB_GENRES[g]} for g in chosen])
+            words = " ".join(rng.choice(vocab, size=int(rng.integers(30, 80)), p=zipf))
+            title = f"Synthetic Movie {i}"
+            values = dict(
+                adult="False", belongs_to_collection="", budget="0", genres=genres, homepage="",
+                id=str(tmdb), imdb_id=f"tt{1000000 + i:07d}", original_language="en",
+                original_title=title, overview=words.capitalize() + ".",
+                popularity=f"{rng.pareto(1.5):.3f}", poster_path=f"/{tmdb}.jpg",
+                production_companies="[]", production_countries="[]",
+                release_date=f"{1920 + i % 97}-06-01", revenue="0", runtime="100.0",
+                spoken_languages="[]", status="Released", tagline="", title=title,
+                video="False", vote_average=f"{rng.uniform(3, 9):.1f}",
+                vote_count=str(int(rng.pareto(1.0) * 10)))
+            mw.writerow([values[c] for c in METADATA_COLUMNS])
+            cast = [{"cast_id": j, "character": "Someone", "gender": 2, "id": int(a),
+                     "name": f"Actor {a}", "order": j}
+                    for j, a in enumerate(rng.integers(0, 60_000, size=8))]
+            crew = [{"department": "Directing", "gender": 2, "id": 900_000 + int(d),
+                     "job": "Director", "name": f"Director {d}"}
+                    for d in rng.integers(0, 15_000, size=1)]
+            cw.writerow([repr(cast), repr(crew), str(tmdb)])
+            kww.writerow([str(tmdb), repr([{"id": int(k), "name": f"keyword {k}"}
+                                           for k in rng.integers(0, 20_000, size=6)])])
 
 
 def main() -> None:

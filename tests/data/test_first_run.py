@@ -162,3 +162,32 @@ def test_offline_is_one_clear_message_naming_files_and_both_ways(monkeypatch):
     result = CliRunner().invoke(app, ["recommend", *PIXAR])
     assert result.exit_code == 2 and "No internet connection" in result.output
     assert "Traceback" not in result.output
+
+
+def _with_full_ratings(files: dict[str, str]) -> dict[str, str]:
+    """Kaggle's download holds ratings.csv (all ratings) beside ratings_small.csv."""
+    return dict(files, **{"ratings.csv": files["ratings_small.csv"]})
+
+
+def test_the_app_serves_the_full_ratings_when_ratings_csv_is_here(tmp_path):
+    from movierec.data.obtain import FULL_SOURCE, serving_source
+    from movierec.synthetic_files import write_files
+
+    small = write_files(tmp_path / "small" / "the-movies-dataset", movies_dataset_files())
+    said = []
+    got = serving_source(small.parent, progress=said.append, bars=False)
+    assert got.name == "the-movies-dataset"
+    assert "ratings.csv" in got.note and "ratings_small" in got.note and said == [got.note]
+
+    full = write_files(tmp_path / "full" / "the-movies-dataset",
+                       _with_full_ratings(movies_dataset_files()))
+    got = serving_source(full.parent, progress=said.append, bars=False)
+    assert got.name == FULL_SOURCE and got.note is None
+
+
+def test_a_first_run_that_downloads_kaggle_serves_its_full_ratings(kaggle, empty_machine):
+    from movierec.data.obtain import FULL_SOURCE, serving_source
+
+    kaggle.as_kaggle(zip_bytes(_with_full_ratings(movies_dataset_files())))
+    got = serving_source(bars=False)
+    assert got.name == FULL_SOURCE and got.downloaded

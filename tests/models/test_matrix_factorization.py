@@ -174,3 +174,40 @@ def test_svd_rmse_on_ml100k_u1(ml100k):
     rmse = float(np.sqrt(np.mean((pred - coo.data[test]) ** 2)))
     assert rmse <= 0.93, rmse          # Surprise SVD ~0.95 on u1; this model ~0.906
     assert time.perf_counter() - start < 60
+
+
+def test_grams_are_each_rows_gram_matrix_and_target_product():
+    """Batched by row length (and padded); must equal Σ f fᵀ and Σ f t row by row,
+    including empty rows and rows of very different lengths."""
+    from movierec.models.matrix_factorization import grams
+
+    rng = np.random.default_rng(3)
+    lengths = [0, 1, 2, 3, 5, 8, 40, 0, 7, 120]
+    rows, cols = [], []
+    for u, n in enumerate(lengths):
+        rows += [u] * n
+        cols += list(rng.choice(150, size=n, replace=False))
+    data = rng.standard_normal(len(rows))
+    targets = sp.csr_matrix((data, (rows, cols)), shape=(len(lengths), 150))
+    indicator = targets.copy()
+    indicator.data[:] = 1.0
+    f = rng.standard_normal((150, 4))
+    a, b = grams(indicator, targets, f)
+    for u in range(len(lengths)):
+        seen = targets[u].indices
+        expect_a = f[seen].T @ f[seen]
+        expect_b = f[seen].T @ targets[u].data
+        np.testing.assert_allclose(a[u], expect_a, atol=1e-12)
+        np.testing.assert_allclose(b[u], expect_b, atol=1e-12)
+
+
+def test_svd_keeps_fewer_samples_only_on_denser_data_than_ml100k():
+    from movierec.models.svd import kept_samples
+
+    assert kept_samples(60, 59.5, True) == 60           # ML-100k: as configured
+    assert kept_samples(60, 11.0, True) == 60           # ratings_small
+    assert kept_samples(60, 240.0, True) == 30          # 4x denser: half the samples
+    assert kept_samples(60, 578.0, True) == 19          # the full 26M ratings
+    assert kept_samples(60, 1e6, True) == 15            # never fewer than 15
+    assert kept_samples(8, 1e6, True) == 8              # nor more than asked
+    assert kept_samples(60, 578.0, False) == 60

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from movierec.cli import render
-from movierec.cli.main import DataDirOpt, DataOpt, app, fail, failing_clearly
+from movierec.cli.main import DataDirOpt, app, fail, failing_clearly
 from movierec.service.methods import DEFAULT_METHOD
 
 
@@ -18,7 +18,10 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host",
                              help="Interface to listen on (0.0.0.0 for all)."),
     port: int = typer.Option(7860, "--port", "-p", help="Port to listen on (1-65535)."),
-    data: str = DataOpt,
+    data: str = typer.Option("", "--data", "-d", show_default=False,
+                             help="Dataset name (see `movierec info --list`). Default: The "
+                             "Movies Dataset with its full ratings.csv (26M ratings) when that "
+                             "file is here, else with ratings_small, saying so."),
     data_dir: Optional[Path] = DataDirOpt,
     method: str = typer.Option("", "--method", "-m", show_default=False,
                                help="Method selected when the page opens (loaded, or trained "
@@ -45,17 +48,18 @@ def serve(
     as soon as Gradio has started (its menus come from a small cached summary of the data);
     the dataset, title index and default model load meanwhile in the background.
     """
-    from movierec.cli.main import obtained
+    from movierec.cli.main import obtained, serving
     from movierec.data import get_spec
     from movierec.service import parse_method
 
     if not 1 <= port <= 65535:
         fail(f"--port must be between 1 and 65535, not {port}")
     with failing_clearly():
-        get_spec(data)
+        if data:
+            get_spec(data)
         if method:
             parse_method(method)
-        data = obtained(data, data_dir)
+        data = obtained(data, data_dir) if data else serving(data_dir)
     t0 = time.perf_counter()
     with render.stage_progress() as say:
         from movierec.app.context import AppService

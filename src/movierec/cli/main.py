@@ -85,6 +85,15 @@ def obtained(data: str, data_dir: Optional[Path] = None, quiet: bool = False) ->
     return got.name
 
 
+def serving(data_dir: Optional[Path] = None) -> str:
+    """The dataset `movierec serve` uses when none is named (see `serving_source`)."""
+    from movierec.data.obtain import serving_source
+
+    got = serving_source(data_dir, bars=True,
+                         progress=lambda m: render.err.print(m, markup=False))
+    return got.name
+
+
 def open_service(data: str, data_dir: Optional[Path] = None, quiet: bool = False):
     """The `Service` of a dataset, with the dataset loaded (or prepared) under a progress bar."""
     from movierec.service import Service

@@ -23,9 +23,10 @@ from typing import Callable
 from movierec.data.download import DownloadError, RefusedError, download
 from movierec.data.prepare import prepared_copy, recorded_inputs
 from movierec.data.rawfiles import MissingFileError
-from movierec.data.sources import get_spec, locate
+from movierec.data.sources import DEFAULT_SOURCE, get_spec, locate
 
 FALLBACK = "ml-latest-small"   # GroupLens: no account needed
+FULL_SOURCE = "the-movies-dataset-full"   # the same download's ratings.csv: 26M ratings
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,25 @@ def obtain(name: str, *, data_dir=None, progress: Callable[[str], None] | None =
                 raise DownloadError(f"{refused}\n\nThe fallback {fallback} could not be "
                                     f"downloaded either: {err}") from err
         return Obtained(get_spec(fallback).name, note, downloaded=True)
+
+
+def serving_source(data_dir=None, *, progress: Callable[[str], None] | None = None,
+                   timeout: float = 10.0, bars: bool = True) -> Obtained:
+    """What the app serves when no dataset is named: The Movies Dataset with its full
+    ratings.csv (26M ratings by 270k people) when that file is here, else with
+    ratings_small (100k by 671), saying so. Kaggle's download holds both files, so a first
+    run that downloads it serves the full ratings."""
+    if available(FULL_SOURCE, data_dir):
+        return Obtained(FULL_SOURCE)
+    got = obtain(DEFAULT_SOURCE, data_dir=data_dir, progress=progress, timeout=timeout,
+                 bars=bars)
+    if got.name == DEFAULT_SOURCE and available(FULL_SOURCE, data_dir):
+        return Obtained(FULL_SOURCE, downloaded=got.downloaded)
+    if got.name != DEFAULT_SOURCE:
+        return got
+    note = (f"The Movies Dataset's full ratings.csv (26M ratings) is not here, so this serves "
+            f"{DEFAULT_SOURCE} (ratings_small: 100k ratings by 671 people). To serve the full "
+            f"ratings, put ratings.csv beside ratings_small.csv, or run "
+            f"`movierec download {FULL_SOURCE}`.")
+    (progress or (lambda _m: None))(note)
+    return Obtained(DEFAULT_SOURCE, note, downloaded=got.downloaded)

@@ -61,20 +61,28 @@ class NMFRecommender(TasteRanking, ArrayState, RatingModel):
         by_user.sort_indices()
         n_users, n_items = by_user.shape
         values = by_user.data
-        coo = by_user.tocoo()
-        row, col = coo.row, coo.col
+        row = np.repeat(np.arange(n_users), np.diff(by_user.indptr))
+        col = by_user.indices
+        by_item = by_user.T.tocsr()
+        by_item.sort_indices()
+        to_item = np.argsort(col, kind="stable")    # CSR entry order -> by_item's entry order
         n_u = np.bincount(row, minlength=n_users).astype(np.float64)[:, None]
         n_i = np.bincount(col, minlength=n_items).astype(np.float64)[:, None]
         p = rng.uniform(cfg.init_low, cfg.init_high, (n_users, cfg.factors))
         q = rng.uniform(cfg.init_low, cfg.init_high, (n_items, cfg.factors))
+
+        def estimates(shape_of, order=None) -> sp.csr_matrix:
+            """r̂ on the rated cells, in ``shape_of``'s structure (no re-sorting per epoch)."""
+            est = _dots(p, q, row, col)
+            return sp.csr_matrix((est if order is None else est[order], shape_of.indices,
+                                  shape_of.indptr), shape=shape_of.shape)
+
         with one_blas_thread():
             for _ in range(cfg.epochs):
-                est = sp.csr_matrix((np.einsum("nk,nk->n", p[row], q[col]), (row, col)),
-                                    shape=by_user.shape)
+                est = estimates(by_user)
                 p *= (by_user @ q) / (est @ q + cfg.reg_user * n_u * p + self.EPS)
-                est = sp.csr_matrix((np.einsum("nk,nk->n", p[row], q[col]), (row, col)),
-                                    shape=by_user.shape)
-                q *= (by_user.T @ p) / (est.T @ p + cfg.reg_item * n_i * q + self.EPS)
+                est = estimates(by_item, to_item)
+                q *= (by_item @ p) / (est @ p + cfg.reg_item * n_i * q + self.EPS)
         scale = (float(values.min()), float(values.max())) if len(values) else SCALE
         self._restore_arrays(dict(rated=rated, item_factors=q.astype(np.float32),
                                   user_factors=p.astype(np.float32),
@@ -139,3 +147,14 @@ class NMFRecommender(TasteRanking, ArrayState, RatingModel):
         pred = self.predict_profile(profile, np.asarray(items, np.int64))
         return [closest_reason(dataset, int(item), float(p), lo, hi, pick)
                 for item, p, pick in zip(items, pred, self._taste_picks(profile, items))]
+
+
+def _dots(p: np.ndarray, q: np.ndarray, row: np.ndarray, col: np.ndarray,
+          chunk: int = 1 << 13) -> np.ndarray:
+    """``p[row] · q[col]`` per rated cell, a chunk of cells at a time (26M cells x 30
+    factors would otherwise gather two 6 GB arrays; small chunks stay in cache)."""
+    out = np.empty(len(row))
+    for start in range(0, len(row), chunk):
+        r, c = row[start:start + chunk], col[start:start + chunk]
+        out[start:start + chunk] = np.einsum("nk,nk->n", p[r], q[c])
+    return out

@@ -97,11 +97,31 @@ def _top_right_singular(x: np.ndarray, keep: int) -> np.ndarray:
 
 
 
+# Ratings per movie up to which the kept samples are ``epochs`` as given (ML-100k has 59).
+DENSE_FROM = 60.0
+MIN_SAMPLES = 15
+
+
+def kept_samples(epochs: int, per_movie: float, scale: bool) -> int:
+    """Kept Gibbs samples for data with ``per_movie`` ratings per rated movie.
+
+    A new person is scored through the *movie* factors' posterior mean, and each movie's
+    posterior narrows as ``1/sqrt(its ratings)``, so the Monte Carlo error of S samples
+    narrows with it. Keeping ``epochs x sqrt(60 / per_movie)`` samples (at least 15, never
+    more than ``epochs``) costs no more error than 60 samples at ML-100k's density, and makes
+    the full 26M ratings (578 per movie: 19 samples) fit in minutes instead of half an hour.
+    """
+    if not scale or per_movie <= DENSE_FROM:
+        return epochs
+    return max(min(epochs, MIN_SAMPLES), int(round(epochs * (DENSE_FROM / per_movie) ** 0.5)))
+
+
 @dataclass(frozen=True)
 class SVDConfig(ModelConfig):
     factors: int = 20
     method: str = "bayes"          # "bayes" (posterior mean, Gibbs) or "als" (MAP estimate)
     epochs: int = 60               # bayes: kept samples; als: alternating iterations
+    scale_samples: bool = True     # bayes: fewer kept samples on denser data (see below)
     burn_in: int = 15              # bayes: sweeps discarded before keeping samples
     thin: int = 1                  # bayes: keep every ``thin``-th sample
     noise_precision: float = 1.5   # bayes: α, 1 / variance of a rating around r̂
@@ -184,7 +204,8 @@ class SVDRecommender(TasteRanking, ArrayState, RatingModel):
         users = rng.normal(0.0, cfg.init_std, (n_users, d))
         items = rng.normal(0.0, cfg.init_std, (n_items, d))
         keep_items, keep_users, prior_mean, prior_prec = [], [], [], []
-        sweeps = cfg.burn_in + cfg.epochs * max(cfg.thin, 1)
+        samples = kept_samples(cfg.epochs, by_user.nnz / max(n_items, 1), cfg.scale_samples)
+        sweeps = cfg.burn_in + samples * max(cfg.thin, 1)
         for sweep in range(sweeps):
             mu_u, lam_u = _sample_normal_wishart(users, rng)
             mu_i, lam_i = _sample_normal_wishart(items, rng)
