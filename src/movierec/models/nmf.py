@@ -9,6 +9,7 @@ reports 0.963 for its NMF on ML-100k).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,7 +58,10 @@ class NMFRecommender(TasteRanking, ArrayState, RatingModel):
         check_ranking(cfg.rank_by)
         rng = np.random.default_rng(cfg.seed)
         rated = rated_movies(dataset)
-        by_user = dataset.ratings.matrix[:, rated].tocsr().astype(np.float64)
+        # float32 throughout: half the memory traffic of the gathers and sparse products
+        # that are all of an epoch's time; ML-100k's RMSE is the same to 7 digits as in
+        # float64 (u1 0.92758, u2 0.92233)
+        by_user = dataset.ratings.matrix[:, rated].tocsr().astype(np.float32)
         by_user.sort_indices()
         n_users, n_items = by_user.shape
         values = by_user.data
@@ -68,21 +72,25 @@ class NMFRecommender(TasteRanking, ArrayState, RatingModel):
         to_item = np.argsort(col, kind="stable")    # CSR entry order -> by_item's entry order
         n_u = np.bincount(row, minlength=n_users).astype(np.float64)[:, None]
         n_i = np.bincount(col, minlength=n_items).astype(np.float64)[:, None]
-        p = rng.uniform(cfg.init_low, cfg.init_high, (n_users, cfg.factors))
-        q = rng.uniform(cfg.init_low, cfg.init_high, (n_items, cfg.factors))
+        p = rng.uniform(cfg.init_low, cfg.init_high, (n_users, cfg.factors)).astype(np.float32)
+        q = rng.uniform(cfg.init_low, cfg.init_high, (n_items, cfg.factors)).astype(np.float32)
+        n_u, n_i = n_u.astype(np.float32), n_i.astype(np.float32)
 
         def estimates(shape_of, order=None) -> sp.csr_matrix:
             """r̂ on the rated cells, in ``shape_of``'s structure (no re-sorting per epoch)."""
-            est = _dots(p, q, row, col)
+            est = _dots(p, q, row, col, pool)
             return sp.csr_matrix((est if order is None else est[order], shape_of.indices,
                                   shape_of.indptr), shape=shape_of.shape)
 
-        with one_blas_thread():
+        # two threads: numpy's gathers and scipy's sparse products release the GIL
+        with one_blas_thread(), ThreadPoolExecutor(max_workers=2) as pool:
             for _ in range(cfg.epochs):
                 est = estimates(by_user)
-                p *= (by_user @ q) / (est @ q + cfg.reg_user * n_u * p + self.EPS)
+                num, den = _both(pool, lambda: by_user @ q, lambda: est @ q)
+                p *= num / (den + cfg.reg_user * n_u * p + self.EPS)
                 est = estimates(by_item, to_item)
-                q *= (by_item @ p) / (est @ p + cfg.reg_item * n_i * q + self.EPS)
+                num, den = _both(pool, lambda: by_item @ p, lambda: est @ p)
+                q *= num / (den + cfg.reg_item * n_i * q + self.EPS)
         scale = (float(values.min()), float(values.max())) if len(values) else SCALE
         self._restore_arrays(dict(rated=rated, item_factors=q.astype(np.float32),
                                   user_factors=p.astype(np.float32),
@@ -149,12 +157,25 @@ class NMFRecommender(TasteRanking, ArrayState, RatingModel):
                 for item, p, pick in zip(items, pred, self._taste_picks(profile, items))]
 
 
+def _both(pool: ThreadPoolExecutor, first, second):
+    """(first(), second()), the first on the pool while this thread runs the second."""
+    pending = pool.submit(first)
+    other = second()
+    return pending.result(), other
+
+
 def _dots(p: np.ndarray, q: np.ndarray, row: np.ndarray, col: np.ndarray,
-          chunk: int = 1 << 13) -> np.ndarray:
+          pool: ThreadPoolExecutor, chunk: int = 1 << 13) -> np.ndarray:
     """``p[row] · q[col]`` per rated cell, a chunk of cells at a time (26M cells x 30
-    factors would otherwise gather two 6 GB arrays; small chunks stay in cache)."""
-    out = np.empty(len(row))
-    for start in range(0, len(row), chunk):
-        r, c = row[start:start + chunk], col[start:start + chunk]
-        out[start:start + chunk] = np.einsum("nk,nk->n", p[r], q[c])
+    factors would otherwise gather two 6 GB arrays; small chunks stay in cache), the two
+    halves of the cells on two threads."""
+    out = np.empty(len(row), dtype=p.dtype)
+
+    def cells(lo: int, hi: int) -> None:
+        for start in range(lo, hi, chunk):
+            stop = min(start + chunk, hi)
+            out[start:stop] = np.einsum("nk,nk->n", p[row[start:stop]], q[col[start:stop]])
+
+    half = (len(row) // 2 // chunk) * chunk
+    _both(pool, lambda: cells(0, half), lambda: cells(half, len(row)))
     return out

@@ -39,6 +39,7 @@ Movies nobody rated score NaN (see `movierec.models.matrix_factorization`).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,12 +76,23 @@ def _sample_normal_wishart(w: np.ndarray, rng: np.random.Generator, beta0: float
 
 
 def _gaussian_rows(a: np.ndarray, b: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
-    """Mean of N(A⁻¹b, A⁻¹) per row, or a draw from it when ``rng`` is given."""
-    if rng is None:
-        return np.linalg.solve(a, b[..., None])[..., 0]
-    chol = np.linalg.cholesky(a)                                   # A = L Lᵀ
-    half = np.linalg.solve(chol, b[..., None])[..., 0] + rng.standard_normal(b.shape)
-    return np.linalg.solve(np.swapaxes(chol, 1, 2), half[..., None])[..., 0]   # L⁻ᵀ(L⁻¹b + z)
+    """Mean of N(A⁻¹b, A⁻¹) per row, or a draw from it when ``rng`` is given; the two halves
+    of the rows on two threads (LAPACK releases the GIL; the draw is made first, so the
+    result does not depend on the threads)."""
+    z = None if rng is None else rng.standard_normal(b.shape)
+
+    def rows(part: slice) -> np.ndarray:
+        if z is None:
+            return np.linalg.solve(a[part], b[part][..., None])[..., 0]
+        chol = np.linalg.cholesky(a[part])                              # A = L Lᵀ
+        half = np.linalg.solve(chol, b[part][..., None])[..., 0] + z[part]
+        return np.linalg.solve(np.swapaxes(chol, 1, 2), half[..., None])[..., 0]  # L⁻ᵀ(L⁻¹b + z)
+
+    mid = len(b) // 2
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(rows, slice(0, mid))
+        second = rows(slice(mid, None))
+        return np.concatenate([first.result(), second])
 
 
 def _top_right_singular(x: np.ndarray, keep: int) -> np.ndarray:
