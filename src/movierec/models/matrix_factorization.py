@@ -55,6 +55,18 @@ def single_threaded(method):
     return wrapper
 
 
+def on_two_threads(first, second):
+    """``(first(), second())``, the first on a helper thread while this one runs the second.
+
+    For the big array steps of a fit: numpy's gathers, LAPACK and scipy's sparse products
+    release the GIL, so the two halves of a step use both cores.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(first)
+        other = second()
+        return pending.result(), other
+
+
 def rated_movies(dataset: Dataset) -> np.ndarray:
     return np.flatnonzero(dataset.ratings.counts_per_movie() > 0).astype(np.int64)
 

@@ -9,7 +9,6 @@ reports 0.963 for its NMF on ML-100k).
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,8 +18,8 @@ from scipy.optimize import nnls
 from movierec.data.dataset import Dataset
 from movierec.models.base import ModelConfig, RatingModel
 from movierec.models.matrix_factorization import (SCALE, ArrayState, TasteRanking, catalog_rows,
-                                                  closest_reason, one_blas_thread, rated_movies,
-                                                  single_threaded)
+                                                  closest_reason, on_two_threads, one_blas_thread,
+                                                  rated_movies, single_threaded)
 from movierec.models.latent_taste import LatentTaste, check_ranking
 from movierec.models.profile import Profile
 
@@ -75,19 +74,19 @@ class NMFRecommender(TasteRanking, ArrayState, RatingModel):
 
         def estimates() -> sp.csr_matrix:
             """r̂ on the rated cells, in the ratings' own structure (nothing re-sorted)."""
-            return sp.csr_matrix((_dots(p, q, row, col, pool), by_user.indices,
+            return sp.csr_matrix((_dots(p, q, row, col), by_user.indices,
                                   by_user.indptr), shape=by_user.shape)
 
-        # two threads: numpy's gathers and scipy's sparse products release the GIL. Both
-        # halves of an epoch walk the cells in person order: on 26M ratings a movie-ordered
-        # pass reads the 270k people's factors at random and is several times slower.
-        with one_blas_thread(), ThreadPoolExecutor(max_workers=2) as pool:
+        # Each step on two threads (`on_two_threads`). Both halves of an epoch walk the
+        # cells in person order: on 26M ratings a movie-ordered pass reads the 270k
+        # people's factors at random and is several times slower.
+        with one_blas_thread():
             for _ in range(cfg.epochs):
                 est = estimates()
-                num, den = _both(pool, lambda: by_user @ q, lambda: est @ q)
+                num, den = on_two_threads(lambda: by_user @ q, lambda: est @ q)
                 p *= num / (den + cfg.reg_user * n_u * p + self.EPS)
                 est = estimates()
-                num, den = _both(pool, lambda: by_movie @ p, lambda: est.T @ p)
+                num, den = on_two_threads(lambda: by_movie @ p, lambda: est.T @ p)
                 q *= num / (den + cfg.reg_item * n_i * q + self.EPS)
         scale = (float(values.min()), float(values.max())) if len(values) else SCALE
         self._restore_arrays(dict(rated=rated, item_factors=q.astype(np.float32),
@@ -155,15 +154,8 @@ class NMFRecommender(TasteRanking, ArrayState, RatingModel):
                 for item, p, pick in zip(items, pred, self._taste_picks(profile, items))]
 
 
-def _both(pool: ThreadPoolExecutor, first, second):
-    """(first(), second()), the first on the pool while this thread runs the second."""
-    pending = pool.submit(first)
-    other = second()
-    return pending.result(), other
-
-
 def _dots(p: np.ndarray, q: np.ndarray, row: np.ndarray, col: np.ndarray,
-          pool: ThreadPoolExecutor, chunk: int = 1 << 13) -> np.ndarray:
+          chunk: int = 1 << 13) -> np.ndarray:
     """``p[row] · q[col]`` per rated cell, a chunk of cells at a time (26M cells x 30
     factors would otherwise gather two 6 GB arrays; small chunks stay in cache), the two
     halves of the cells on two threads."""
@@ -175,5 +167,5 @@ def _dots(p: np.ndarray, q: np.ndarray, row: np.ndarray, col: np.ndarray,
             out[start:stop] = np.einsum("nk,nk->n", p[row[start:stop]], q[col[start:stop]])
 
     half = (len(row) // 2 // chunk) * chunk
-    _both(pool, lambda: cells(0, half), lambda: cells(half, len(row)))
+    on_two_threads(lambda: cells(0, half), lambda: cells(half, len(row)))
     return out

@@ -39,7 +39,6 @@ Movies nobody rated score NaN (see `movierec.models.matrix_factorization`).
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,8 +48,9 @@ import scipy.sparse as sp
 from movierec.data.dataset import Dataset
 from movierec.models.base import ModelConfig, RatingModel
 from movierec.models.matrix_factorization import (SCALE, ArrayState, TasteRanking, catalog_rows,
-                                                  closest_reason, grams, one_blas_thread,
-                                                  rated_movies, shift, single_threaded)
+                                                  closest_reason, grams, on_two_threads,
+                                                  one_blas_thread, rated_movies, shift,
+                                                  single_threaded)
 from movierec.models.latent_taste import LatentTaste, check_ranking
 from movierec.models.profile import Profile
 
@@ -89,10 +89,8 @@ def _gaussian_rows(a: np.ndarray, b: np.ndarray, rng: np.random.Generator | None
         return np.linalg.solve(np.swapaxes(chol, 1, 2), half[..., None])[..., 0]  # L⁻ᵀ(L⁻¹b + z)
 
     mid = len(b) // 2
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        first = pool.submit(rows, slice(0, mid))
-        second = rows(slice(mid, None))
-        return np.concatenate([first.result(), second])
+    return np.concatenate(on_two_threads(lambda: rows(slice(0, mid)),
+                                         lambda: rows(slice(mid, None))))
 
 
 def _top_right_singular(x: np.ndarray, keep: int) -> np.ndarray:

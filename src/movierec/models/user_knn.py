@@ -98,6 +98,7 @@ class UserKNN(Recommender):
         cols = self._centred_cols
         starts, stops = cols.indptr[items], cols.indptr[items + 1]
         lengths = stops - starts
+        # positions of the picks' entries: starts[j] + 0 .. lengths[j] - 1, for every pick
         at = np.repeat(stops - np.cumsum(lengths), lengths) + np.arange(lengths.sum())
         who = cols.indices[at]
         value = cols.data[at].astype(np.float64)
