@@ -150,3 +150,15 @@ def test_bad_config_is_refused(data):
         NCFRecommender(loss="hinge").fit(data)
     with pytest.raises(ValueError, match="negatives"):
         NCFRecommender(negatives=0).fit(data)
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.2])
+def test_one_person_scoring_matches_the_full_network(dropout):
+    """`score_one` (each movie's half of the first layer computed once) gives the scores
+    of running the whole network over every movie."""
+    torch.manual_seed(0)
+    net = NeuMF(7, 40, NCFConfig(dropout=dropout)).eval()
+    z = torch.randn(64)
+    np.testing.assert_allclose(net.score_one(z, net.item_side()).numpy(),
+                               net.score_all(z[None, :])[0].numpy(), rtol=1e-5, atol=1e-5)
+    assert NeuMF(7, 40, NCFConfig(hidden=())).item_side() is None

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-pytest.importorskip("torch")
+torch = pytest.importorskip("torch")
 
-from movierec.models.neural.vae import (MultVAE, liked_mask, most_liked,  # noqa: E402
+from movierec.models.neural.vae import (MultVAE, VAENet, liked_mask, most_liked,  # noqa: E402
                                         split_validation)
 from movierec.models.profile import Profile  # noqa: E402
 from movierec.synthetic import matrix_dataset  # noqa: E402
@@ -106,3 +106,29 @@ def test_training_history_is_kept_and_restored(model):
 
 def test_profile_without_modelled_picks_scores_nan(model):
     assert np.isnan(model.score(Profile.from_picks([13, 12]))).all(), "nobody liked 12 or 13"
+
+
+def test_bags_of_positions_score_like_the_dense_network():
+    """A request's sparse first layer gives the dense network's log-probabilities."""
+    torch.manual_seed(0)
+    net = VAENet(30, 8, 4, 0.5).eval()
+    bags = [np.array([1, 7, 20]), np.array([4]), np.zeros(0, np.int64)]
+    dense = np.zeros((3, 30), np.float32)
+    dense[0, [1, 7, 20]] = dense[1, 4] = 1.0
+    with torch.no_grad():
+        expected = net.log_probs(torch.from_numpy(dense)).numpy()
+    np.testing.assert_allclose(net.bag_log_probs(bags).numpy(), expected, atol=1e-5)
+
+
+def test_a_picks_lift_is_its_one_movie_bag_over_the_empty_bag(model):
+    """Explanations read a pick's lift from the targets' logits and the saved
+    log-normalisers: the same number as scoring the one-movie bag over every movie."""
+    picks, targets = np.array([0, 3, 7]), np.array([1, 2, 5, 11])
+    full = model._log_probs([np.array([p]) for p in picks]) - model._prior[None, :]
+    np.testing.assert_allclose(model.lifts(picks, targets), full[:, targets], atol=1e-5)
+    state = dict(model.state())
+    again = MultVAE(seed=3, hidden=32, latent=8).restore(state, model.dataset)
+    np.testing.assert_allclose(again._single_norms, model._single_norms)
+    state.pop("single_norms")                      # a model saved before they were
+    older = MultVAE(seed=3, hidden=32, latent=8).restore(state, model.dataset)
+    np.testing.assert_allclose(older._single_norms, model._single_norms, atol=1e-6)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import os
 import random
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -50,6 +51,7 @@ class History:
     validation: list[float] = field(default_factory=list)
     best_epoch: int = -1
     metric: str = "loss"
+    out_of_time: bool = False    # training ended on its time budget, not on early stopping
 
     def as_state(self, prefix: str = "history") -> dict[str, np.ndarray]:
         return {f"{prefix}.train_loss": np.asarray(self.train_loss, np.float32),
@@ -65,22 +67,54 @@ class History:
                    int(state[f"{prefix}.best_epoch"][0]), metric)
 
 
+def epoch_sample(n: int, cap: int, rng: np.random.Generator | torch.Generator):
+    """This epoch's training examples in a fresh random order: all ``n`` of them, or a fresh
+    random ``cap`` of them when there are more (``cap`` <= 0: no cap).
+
+    The cap is what keeps a neural fit's time bounded as the data grows (26M ratings is 26x
+    ML-1M's epoch, and these models converge in a number of *steps*, not of passes), while
+    data at or under the cap trains exactly as before: the same draws from ``rng``. NumPy
+    generators give a NumPy array, torch generators a tensor."""
+    if isinstance(rng, torch.Generator):
+        order = torch.randperm(n, generator=rng)
+    else:
+        order = rng.permutation(n)
+    return order[:cap] if 0 < cap < n else order
+
+
+def deadline_in(minutes: float) -> float | None:
+    """The `time.monotonic()` instant ``minutes`` from now (None for 0 or less: no budget);
+    taken once when a fit starts, so every training stage shares one budget."""
+    return time.monotonic() + 60.0 * minutes if minutes > 0 else None
+
+
 def train_with_early_stopping(module: torch.nn.Module, epochs: int,
                               train_epoch: Callable[[int], float],
                               validate: Callable[[], float] | None, patience: int,
                               higher_is_better: bool, label: str, metric: str = "loss",
-                              show_progress: bool | None = None, min_epochs: int = 0) -> History:
+                              show_progress: bool | None = None, min_epochs: int = 0,
+                              deadline: float | None = None) -> History:
     """Run ``train_epoch`` up to ``epochs`` times, keep the weights of the best validation
     epoch, stop after ``patience`` epochs without improvement (but not before ``min_epochs``:
-    a ranking metric can sit flat for the first epochs). Shows a rich progress bar."""
+    a ranking metric can sit flat for the first epochs). Shows a rich progress bar.
+
+    ``deadline`` (a `time.monotonic()` instant, from `deadline_in`) is a time budget: no
+    epoch starts that the slowest epoch so far says would end past it (the best weights so
+    far are kept, and ``History.out_of_time`` says so). Small data never meets it, so it
+    changes nothing there."""
     from rich.progress import Progress
 
     history = History(metric=metric)
     best_value, best_weights, waited = None, None, 0
     show = show_progress if show_progress is not None else os.environ.get("CI") is None
+    slowest = 0.0
     with Progress(disable=not show, transient=True) as bar:
         task = bar.add_task(f"training {label}", total=epochs)
         for epoch in range(epochs):
+            began = time.monotonic()
+            if deadline is not None and epoch and began + slowest > deadline:
+                history.out_of_time = True
+                break
             module.train()
             loss = float(train_epoch(epoch))
             history.train_loss.append(loss)
@@ -103,6 +137,7 @@ def train_with_early_stopping(module: torch.nn.Module, epochs: int,
             else:
                 history.best_epoch = epoch
                 bar.update(task, advance=1, description=f"training {label}: loss {loss:.4f}")
+            slowest = max(slowest, time.monotonic() - began)
     if best_weights is not None:
         module.load_state_dict(best_weights)
     module.eval()
@@ -111,7 +146,8 @@ def train_with_early_stopping(module: torch.nn.Module, epochs: int,
 
 def continue_training(module: torch.nn.Module, history: History, epochs: int,
                       train_epoch: Callable[[int], float], validate: Callable[[], float] | None,
-                      patience: int, higher_is_better: bool, label: str) -> History:
+                      patience: int, higher_is_better: bool, label: str,
+                      deadline: float | None = None) -> History:
     """A further training stage (a lower learning rate, other negatives) after
     `train_with_early_stopping`: its epochs are appended to ``history``, and the module keeps
     the stage's best weights only if they beat the best validation so far."""
@@ -120,7 +156,9 @@ def continue_training(module: torch.nn.Module, history: History, epochs: int,
     if history.validation:
         best = max(history.validation) if higher_is_better else min(history.validation)
     stage = train_with_early_stopping(module, epochs, train_epoch, validate, patience,
-                                      higher_is_better, label, history.metric)
+                                      higher_is_better, label, history.metric,
+                                      deadline=deadline)
+    history.out_of_time |= stage.out_of_time
     offset = len(history.train_loss)
     history.train_loss += stage.train_loss
     history.validation += stage.validation

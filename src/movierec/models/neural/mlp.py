@@ -50,7 +50,7 @@ from movierec.models.explain import shared_traits
 from movierec.models.latent_taste import LatentTaste, check_ranking
 from movierec.models.knn import rated_columns
 from movierec.models.neural.common import (
-    History, continue_training, fold_in, freeze, load_module_state, module_state,
+    History, continue_training, deadline_in, epoch_sample, fold_in, freeze, load_module_state, module_state,
     prior_precision, profile_key, pull_contributions, row_gradients, seed_all, torch_device,
     torch_threads, train_with_early_stopping)
 from movierec.models.neural.mlp_net import RatingNet, user_side_features
@@ -79,6 +79,8 @@ class MLPConfig(ModelConfig):
     epochs: int = 40
     patience: int = 3
     validation: float = 0.05         # share of training ratings held out for early stopping
+    epoch_cap: int = 1_000_000       # ratings per epoch at most (a fresh sample each; 0: all)
+    max_minutes: float = 20.0        # time budget of the training epochs (0: none)
     fold_steps: int = 10             # Gauss-Newton steps to fold a new person in
     fold_prior: float = 1.0          # multiplies the prior precision of a new person's vector
     threads: int = 1                 # torch threads: small nets gain nothing from more
@@ -137,7 +139,7 @@ class EmbeddingMLP(RatingModel):
         unknown_t = torch.as_tensor(unknown, device=dev)
 
         def train_epoch(_epoch: int) -> float:
-            perm = train[torch.randperm(len(train), generator=gen).to(dev)]
+            perm = train[epoch_sample(len(train), cfg.epoch_cap, gen).to(dev)]
             total = 0.0
             for start in range(0, len(perm), batch):
                 idx = perm[start:start + batch]
@@ -162,16 +164,18 @@ class EmbeddingMLP(RatingModel):
             pred = net(users[val], items[val]).clamp(*scale)
             return float(torch.sqrt(torch.mean((pred - values[val]) ** 2)))
 
+        deadline = deadline_in(cfg.max_minutes)
         with torch_threads(cfg.threads):
             label = f"mlp on {dataset.name}"
             history = train_with_early_stopping(
                 net, cfg.epochs, train_epoch, validate if n_val else None, cfg.patience,
-                higher_is_better=False, label=label, metric="val_rmse")
-            if n_val and cfg.drop_epochs > 0 and cfg.lr_drop < 1.0:
+                higher_is_better=False, label=label, metric="val_rmse", deadline=deadline)
+            if n_val and cfg.drop_epochs > 0 and cfg.lr_drop < 1.0 and not history.out_of_time:
                 for group in opt.param_groups:
                     group["lr"] *= cfg.lr_drop
                 history = continue_training(net, history, cfg.drop_epochs, train_epoch, validate,
-                                            max(1, cfg.patience - 1), False, label + " (lower lr)")
+                                            max(1, cfg.patience - 1), False, label + " (lower lr)",
+                                            deadline)
             self.history = history
             with torch.no_grad():
                 check = train if not n_val else val

@@ -52,7 +52,7 @@ from movierec.models.base import ModelConfig, Recommender
 from movierec.models.explain import explain_by_contribution
 from movierec.models.knn import rated_columns
 from movierec.models.neural.common import (
-    History, continue_training, fold_in, freeze, load_module_state, module_state,
+    History, continue_training, deadline_in, fold_in, freeze, load_module_state, module_state,
     prior_precision, profile_key, pull_contributions, row_gradients, seed_all, torch_device,
     torch_threads, train_with_early_stopping)
 from movierec.models.neural.ncf_sampling import NegativeSampler, ndcg_at_10
@@ -82,6 +82,8 @@ class NCFConfig(ModelConfig):
     patience: int = 3
     min_epochs: int = 6              # no early stop before (NDCG sits flat at first)
     validation_users: int = 500      # users with one loved movie held out for early stopping
+    epoch_cap: int = 1_000_000       # positives per epoch at most (a fresh sample each; 0: all)
+    max_minutes: float = 20.0        # time budget of the training epochs (0: none)
     genre_finetune: bool = False     # extra epochs with same-genre hard negatives
     finetune_epochs: int = 3
     fold_negatives: int = 128        # background movies a new person's picks are ranked above
@@ -122,6 +124,34 @@ class NeuMF(nn.Module):
 
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         return self.head(self.user(users), items)
+
+    @torch.no_grad()
+    def item_side(self) -> tuple[torch.Tensor, ...] | None:
+        """What scoring a new person against every movie can compute once per model: each
+        movie's half of the first MLP layer (``W₁[:, m:] m_i + b₁``), its GMF vector times
+        the output weights, and its bias plus the output bias. None without hidden layers.
+
+        A request then multiplies one person vector instead of running the first layer --
+        most of the network's arithmetic -- over every movie again."""
+        first = self.mlp[0] if len(self.mlp) else None
+        if not isinstance(first, nn.Linear):
+            return None
+        v = self.item.weight
+        w_out = self.out.weight[0]
+        pre = v[:, self.g:] @ first.weight[:, self.m:].T + first.bias
+        gmf = v[:, :self.g] * w_out[:self.g]
+        bias = self.item_bias.weight[:, 0] + self.out.bias
+        return pre, gmf, bias
+
+    @torch.no_grad()
+    def score_one(self, z: torch.Tensor, side: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        """Every movie's score for one person vector ``z`` (g+m,), from `item_side`: the
+        same numbers as `score_all`, an order of magnitude sooner."""
+        pre, gmf, bias = side
+        first = self.mlp[0]
+        hidden = torch.relu(pre + first.weight[:, :self.m] @ z[self.g:])
+        hidden = self.mlp[2:](hidden)            # the layers after the first ReLU (eval mode)
+        return gmf @ z[:self.g] + hidden @ self.out.weight[0, self.g:] + bias
 
     @torch.no_grad()
     def score_all(self, z: torch.Tensor, chunk: int = 200_000) -> torch.Tensor:
@@ -235,23 +265,25 @@ class NCFRecommender(Recommender):
 
         validate = (lambda: ndcg_at_10(net, sampler)) if sampler.has_validation else None
         label = f"ncf on {dataset.name}"
+        deadline = deadline_in(cfg.max_minutes)
         with torch_threads(cfg.threads):
             history = train_with_early_stopping(net, cfg.epochs, epoch_fn(False), validate,
                                                 cfg.patience, True, label, "ndcg@10",
-                                                min_epochs=cfg.min_epochs)
-            if cfg.genre_finetune and cfg.finetune_epochs > 0:
+                                                min_epochs=cfg.min_epochs, deadline=deadline)
+            if cfg.genre_finetune and cfg.finetune_epochs > 0 and not history.out_of_time:
                 # same-genre hard negatives at a third of the learning rate, kept if better
                 for group in opt.param_groups:
                     group["lr"] = cfg.lr / 3.0
                 history = continue_training(net, history, cfg.finetune_epochs, epoch_fn(True),
                                             validate, cfg.patience, True,
-                                            label + " (genre fine-tuning)")
+                                            label + " (genre fine-tuning)", deadline)
         self.history = history
         self._set(net, rated)
 
     def _set(self, net: NeuMF, rated: np.ndarray) -> None:
         cfg = self.config
         self.net = freeze(net)
+        self._side = net.item_side()
         self._last = None
         self._dev = dev = next(net.parameters()).device
         self._rated = np.asarray(rated, dtype=np.int64)
@@ -310,7 +342,10 @@ class NCFRecommender(Recommender):
         z = self._fold(profile)[0]
         scores = np.full(len(dataset.catalog), np.nan, dtype=np.float32)
         with torch_threads(self.config.threads):
-            scores[self._rated] = self.net.score_all(z.reshape(1, -1))[0].cpu().numpy()
+            if self._side is None:
+                scores[self._rated] = self.net.score_all(z.reshape(1, -1))[0].cpu().numpy()
+            else:
+                scores[self._rated] = self.net.score_one(z, self._side).cpu().numpy()
         return scores
 
     # --- explanations --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 import torch
 
 from movierec.evaluation.metrics import ndcg_of_ranks
+from movierec.models.neural.common import epoch_sample
 
 if TYPE_CHECKING:  # pragma: no cover
     from movierec.models.neural.ncf import NCFConfig, NeuMF
@@ -84,9 +85,10 @@ class NegativeSampler:
         chosen = np.sort(rng.choice(eligible, size=min(len(eligible), self.cfg.validation_users),
                                     replace=False))
         loved_at = np.flatnonzero(liked)
-        for u in chosen:
-            options = loved_at[users[loved_at] == u]
-            held[rng.choice(options)] = True
+        loved_at = loved_at[np.argsort(users[loved_at], kind="stable")]   # grouped by person
+        first = np.searchsorted(users[loved_at], chosen)
+        for u, start in zip(chosen, first):
+            held[rng.choice(loved_at[start:start + counts[u]])] = True
         return held
 
     @property
@@ -94,10 +96,11 @@ class NegativeSampler:
         return len(self.val_users) > 0
 
     def batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
-        """(users, positive items, weights) in a fresh shuffled order."""
+        """(users, positive items, weights) in a fresh shuffled order (at most
+        ``epoch_cap`` of them, a fresh sample each epoch)."""
         n = len(self.users)
         size = max(32, min(self.cfg.batch_size, n // 16))
-        perm = torch.randperm(n, generator=self.gen).to(self.dev)
+        perm = epoch_sample(n, self.cfg.epoch_cap, self.gen).to(self.dev)
         for start in range(0, n, size):
             idx = perm[start:start + size]
             yield self.users[idx], self.items[idx], self.weights[idx]

@@ -35,8 +35,9 @@ from movierec.data.liking import LIKED_AT
 from movierec.evaluation.metrics import ndcg_of_ranks
 from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
-from movierec.models.neural.common import (KeptMoviesNet, seed_all, torch, torch_device,
-                                           torch_threads, train_with_early_stopping)
+from movierec.models.neural.common import (KeptMoviesNet, deadline_in, epoch_sample, seed_all,
+                                           torch, torch_device, torch_threads,
+                                           train_with_early_stopping)
 from movierec.models.neural.vae import liked_mask, most_liked
 from movierec.models.profile import Profile
 
@@ -66,6 +67,8 @@ class SASRecConfig(ModelConfig):
     weight_decay: float = 0.0
     dislike_weight: float = 1.0  # how hard a disliked pick pushes its look-alikes down
     threads: int = 1             # torch CPU threads (small nets: 1 is fastest on shared cores)
+    epoch_cap: int = 20000       # windows per epoch at most (a fresh sample each; 0: all)
+    max_minutes: float = 20.0    # time budget of the training epochs (0: none)
 
 
 class Block(torch.nn.Module):
@@ -198,14 +201,15 @@ class SASRec(KeptMoviesNet, Recommender):
         net, device = self.net, self._device
         optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=(0.9, 0.98),
                                      weight_decay=cfg.weight_decay)
-        batches = max(1, -(-len(train) // cfg.batch_size))
+        per_epoch = min(len(train), cfg.epoch_cap) if cfg.epoch_cap > 0 else len(train)
+        batches = max(1, -(-per_epoch // cfg.batch_size))
         passes = -(-MIN_STEPS // batches)
 
         def train_epoch(epoch: int) -> float:
             total, count = 0.0, 0
             for b in range(batches * passes):
                 if b % batches == 0:
-                    order = rng.permutation(len(train))
+                    order = epoch_sample(len(train), cfg.epoch_cap, rng)
                 part = order[(b % batches) * cfg.batch_size:(b % batches + 1) * cfg.batch_size]
                 w = torch.from_numpy(trim(train[part])).to(device)
                 inp, target = w[:, :-1], w[:, 1:]
@@ -234,10 +238,11 @@ class SASRec(KeptMoviesNet, Recommender):
         if len(train) == 0:
             raise ValueError(f"sasrec needs people with at least 2 movies rated >= {cfg.like_at:g} "
                              f"in {dataset.name!r}")
+        deadline = deadline_in(cfg.max_minutes)
         with torch_threads(cfg.threads):
             self.history = train_with_early_stopping(
                 net, cfg.epochs, train_epoch, validate if val else None, cfg.patience,
-                higher_is_better=True, label="SASRec", metric=METRIC)
+                higher_is_better=True, label="SASRec", metric=METRIC, deadline=deadline)
 
     def _build(self, kept: np.ndarray, n_catalog: int) -> None:
         cfg = self.config

@@ -42,13 +42,15 @@ from movierec.data.liking import LIKED_AT
 from movierec.evaluation.metrics import mean_ndcg_at_k
 from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
-from movierec.models.neural.common import (KeptMoviesNet, seed_all, torch, torch_device,
+from movierec.models.neural.common import (KeptMoviesNet, deadline_in, epoch_sample,
+                                           profile_key, seed_all, torch, torch_device,
                                            torch_threads, train_with_early_stopping)
 from movierec.models.profile import LIKE, Profile
 
 METRIC = "ndcg@{k}"
 MIN_STEPS = 10             # an "epoch" is at least this many batches (repeat tiny data)
 MIN_VALIDATION = 50        # at least this many validation people (all, when fewer)
+MAX_VALIDATION = 2000      # at most this many (their bags are scored densely every epoch)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class MultVAEConfig(ModelConfig):
     val_picks: int = 3           # also validate from this many of their movies (0 = only all)
     dislike_weight: float = 1.0  # how hard a disliked pick pushes its look-alikes down
     threads: int = 1             # torch CPU threads (small nets: 1 is fastest on shared cores)
+    epoch_cap: int = 20000       # people per epoch at most (a fresh sample each; 0: all)
+    max_minutes: float = 20.0    # time budget of the training epochs (0: none)
 
 
 class VAENet(torch.nn.Module):
@@ -106,6 +110,41 @@ class VAENet(torch.nn.Module):
     def log_probs(self, x: torch.Tensor) -> torch.Tensor:
         """log p(movie | bag) per row, from the encoder mean (evaluation mode)."""
         return torch.log_softmax(self.dec(self.encode(x)[0]), dim=1)
+
+    @torch.no_grad()
+    def bag_hidden(self, bags: list[np.ndarray]) -> torch.Tensor:
+        """The decoder's last hidden layer for 0/1 bags given as the positions of their
+        movies (evaluation mode): the output layer of these rows is what a bag scores.
+
+        A new person's bag holds a few picks: the first layer reads only those columns of
+        its weights instead of multiplying a 20,000-wide mostly-zero row."""
+        first = self.enc[0]
+        rows = []
+        for positions in bags:
+            pos = torch.as_tensor(np.asarray(positions, dtype=np.int64),
+                                  device=first.weight.device)
+            h = first.bias.clone()
+            if len(pos):                           # a bag of n ones, normalised: 1/sqrt(n)
+                h += first.weight[:, pos].sum(dim=1) / float(np.sqrt(len(pos)))
+            rows.append(h)
+        mu = self.enc[2](self.enc[1](torch.stack(rows)))[:, :self.latent]
+        return self.dec[1](self.dec[0](mu))
+
+    @torch.no_grad()
+    def bag_log_probs(self, bags: list[np.ndarray]) -> torch.Tensor:
+        """`log_probs` of bags given as positions (see `bag_hidden`)."""
+        return torch.log_softmax(self.dec[2](self.bag_hidden(bags)), dim=1)
+
+    @torch.no_grad()
+    def single_log_norms(self, chunk: int = 512) -> torch.Tensor:
+        """log Σⱼ exp(logitⱼ) of every one-movie bag: with it, the lift one pick gives a
+        recommended movie (the explanation's evidence) needs that movie's logit only, not
+        a pass over every movie per pick."""
+        n = self.dec[2].out_features
+        out = [torch.logsumexp(self.dec[2](self.bag_hidden(
+            [np.array([j]) for j in range(start, min(start + chunk, n))])), dim=1)
+            for start in range(0, n, chunk)]
+        return torch.cat(out) if out else torch.zeros(0)
 
 
 def ema_update(average: torch.nn.Module, current: torch.nn.Module, decay: float) -> None:
@@ -150,12 +189,15 @@ def split_validation(bags: sp.csr_matrix, share_users: float, share_items: float
                      rng: np.random.Generator) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
     """(training bags, hidden bags, validation rows): chosen people lose some liked movies.
 
-    At least `MIN_VALIDATION` people are chosen (everyone, on tiny data): they still train on
-    the rest of their bag, so a larger validation set costs only the hidden movies.
+    At least `MIN_VALIDATION` people are chosen (everyone, on tiny data) and at most
+    `MAX_VALIDATION`: they still train on the rest of their bag, so a larger validation set
+    costs only the hidden movies (and the time to score it).
     """
     counts = np.diff(bags.indptr)
     eligible = np.flatnonzero(counts >= 2)
-    n_val = max(int(round(share_users * bags.shape[0])), MIN_VALIDATION) if share_users > 0 else 0
+    n_val = 0
+    if share_users > 0:
+        n_val = min(max(int(round(share_users * bags.shape[0])), MIN_VALIDATION), MAX_VALIDATION)
     if n_val < 2 or len(eligible) < 2:
         return bags, sp.csr_matrix(bags.shape, dtype=np.float32), np.zeros(0, np.int64)
     rows = np.sort(rng.choice(eligible, size=min(n_val, len(eligible)), replace=False))
@@ -191,6 +233,7 @@ class MultVAE(KeptMoviesNet, Recommender):
     def _fit(self, dataset: Dataset) -> None:
         cfg = self.config
         seed_all(cfg.seed)
+        self._single_norms = None
         rng = np.random.default_rng(cfg.seed)
         matrix = dataset.ratings.matrix.tocsr()
         kept = most_liked(matrix, cfg.like_at, cfg.max_items)
@@ -206,7 +249,8 @@ class MultVAE(KeptMoviesNet, Recommender):
         net = copy.deepcopy(average)        # what the optimiser trains
         optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         n_rows = train.shape[0]
-        batches = max(1, -(-n_rows // cfg.batch_size))
+        per_epoch = min(n_rows, cfg.epoch_cap) if cfg.epoch_cap > 0 else n_rows
+        batches = max(1, -(-per_epoch // cfg.batch_size))
         passes = -(-MIN_STEPS // batches)
         anneal_steps = max(1, cfg.anneal_epochs * batches * passes)
         decay = 1.0 - 1.0 / max(1.0, cfg.average_epochs * batches * passes)
@@ -218,7 +262,7 @@ class MultVAE(KeptMoviesNet, Recommender):
             net.train()
             for b in range(batches * passes):
                 if b % batches == 0:
-                    order = rng.permutation(n_rows)
+                    order = epoch_sample(n_rows, cfg.epoch_cap, rng)
                 rows = order[(b % batches) * cfg.batch_size:(b % batches + 1) * cfg.batch_size]
                 x = torch.from_numpy(train[rows].toarray()).to(device)
                 beta = cfg.anneal_cap * min(1.0, step / anneal_steps)
@@ -232,7 +276,7 @@ class MultVAE(KeptMoviesNet, Recommender):
                 ema_update(average, net, min(decay, (1.0 + step) / (10.0 + step)))
                 total += float(loss.detach()) * len(rows)
                 step += 1
-            return total / (n_rows * passes)
+            return total / (per_epoch * passes)
 
         known = train[val_rows].toarray()
         inputs = [torch.from_numpy(known).to(device)]
@@ -249,10 +293,12 @@ class MultVAE(KeptMoviesNet, Recommender):
                 values.append(mean_ndcg_at_k(scores, val_truth, cfg.val_k))
             return float(np.mean(values))
 
+        deadline = deadline_in(cfg.max_minutes)
         with torch_threads(cfg.threads):
             self.history = train_with_early_stopping(
                 average, cfg.epochs, train_epoch, validate if len(val_rows) else None, cfg.patience,
-                higher_is_better=True, label="Mult-VAE", metric=self._history_metric())
+                higher_is_better=True, label="Mult-VAE", metric=self._history_metric(),
+                deadline=deadline)
         self._finish()
 
     def _build(self, kept: np.ndarray, n_catalog: int) -> None:
@@ -265,15 +311,23 @@ class MultVAE(KeptMoviesNet, Recommender):
         self.net = VAENet(len(self.kept), cfg.hidden, cfg.latent, cfg.dropout).to(self._device)
 
     def _finish(self) -> None:
-        """Cache the decoder's answer for an empty bag: the baseline lifts are measured from."""
+        """Cache the decoder's answer for an empty bag (the baseline lifts are measured from)
+        and the log-normaliser of every one-movie bag (saved with the model: computing it
+        is a pass of the catalog through the net)."""
         self.net.eval()
-        self._prior = self._log_probs(np.zeros((1, len(self.kept)), np.float32))[0]
+        self._last = None
+        self._prior = self._log_probs([np.zeros(0, np.int64)])[0]
+        norms = getattr(self, "_single_norms", None)
+        if norms is None or len(norms) != len(self.kept):
+            with torch_threads(self.config.threads):
+                norms = self.net.single_log_norms().cpu().numpy().astype(np.float64)
+        self._single_norms = norms
 
     # --- scoring ---------------------------------------------------------------------------
-    def _log_probs(self, bags: np.ndarray) -> np.ndarray:
+    def _log_probs(self, bags: list[np.ndarray]) -> np.ndarray:
+        """log p(movie | bag) for bags given as model positions, one row per bag."""
         with torch.no_grad(), torch_threads(self.config.threads):
-            x = torch.from_numpy(np.ascontiguousarray(bags, dtype=np.float32)).to(self._device)
-            return self.net.log_probs(x).cpu().numpy().astype(np.float64)
+            return self.net.bag_log_probs(bags).cpu().numpy().astype(np.float64)
 
     def _liked_and_disliked(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
         """Model positions of the liked picks (the input bag) and of the disliked ones."""
@@ -281,48 +335,72 @@ class MultVAE(KeptMoviesNet, Recommender):
         pos = self._pos[profile.items]
         return pos[liked & (pos >= 0)], pos[(profile.preference() < 0) & (pos >= 0)]
 
-    def _bag(self, positions: np.ndarray) -> np.ndarray:
-        bag = np.zeros((1, len(self.kept)), np.float32)
-        bag[0, positions] = 1.0
-        return bag
+    def _answers(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
+        """(liked positions, scores of the modelled movies); the last person's answer is
+        kept, since `recommend` asks for scores and then for explanations."""
+        key = profile_key(profile)
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        liked, disliked = self._liked_and_disliked(profile)
+        scores = np.zeros(0)
+        if len(liked):
+            logp = self._log_probs([liked] + ([disliked] if len(disliked) else []))
+            scores = logp[0]
+            if len(disliked):
+                lift = np.maximum(logp[1] - self._prior, 0.0)
+                scores = scores - self.config.dislike_weight * lift
+        self._last = (key, (liked, scores))
+        return liked, scores
+
+    def lifts(self, picks: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """(picks x targets) ``log p(t | {pick}) - log p(t | {})`` for model positions: how
+        much likelier each pick alone makes each target, from the targets' logits and the
+        saved log-normalisers."""
+        out_layer = self.net.dec[2]
+        with torch.no_grad(), torch_threads(self.config.threads):
+            hidden = self.net.bag_hidden([np.array([p]) for p in picks])
+            t = torch.as_tensor(targets, device=hidden.device)
+            logits = hidden @ out_layer.weight[t].T + out_layer.bias[t]
+            logits = logits.cpu().numpy().astype(np.float64)
+        return logits - self._single_norms[picks][:, None] - self._prior[targets][None, :]
 
     def score(self, profile: Profile) -> np.ndarray:
         self._need()
-        liked, disliked = self._liked_and_disliked(profile)
+        liked, scores = self._answers(profile)
         out = np.full(self._n, np.nan)
-        if len(liked) == 0:
-            return out                            # no modelled pick: nothing to go on
-        bags = [self._bag(liked)] + ([self._bag(disliked)] if len(disliked) else [])
-        logp = self._log_probs(np.concatenate(bags))
-        scores = logp[0]
-        if len(disliked):
-            lift = np.maximum(logp[1] - self._prior, 0.0)
-            scores = scores - self.config.dislike_weight * lift
-        out[self.kept] = scores
+        if len(liked):                            # else no modelled pick: nothing to go on
+            out[self.kept] = scores
         return out
 
     def explain(self, profile: Profile, items: np.ndarray, scores: np.ndarray) -> list[str]:
         catalog = self._need().catalog
-        liked, _ = self._liked_and_disliked(profile)
+        liked, _ = self._answers(profile)
         items = np.asarray(items, dtype=np.int64)
         target = self._pos[items]
         if len(liked) == 0:
             return [ex.popularity_evidence(catalog, int(i)) for i in items]
-        singles = np.zeros((len(liked), len(self.kept)), np.float32)
-        singles[np.arange(len(liked)), liked] = 1.0
-        lift = self._log_probs(singles) - self._prior[None, :]     # picks x movies
-        reasons = []
+        modelled = target[target >= 0]
+        lift = self.lifts(liked, modelled)                  # picks x modelled targets
+        reasons, column = [], 0
         for item, t in zip(items, target):
             if t < 0:
                 reasons.append(ex.popularity_evidence(catalog, int(item)))
                 continue
-            best = int(np.argmax(lift[:, t]))
+            best = int(np.argmax(lift[:, column]))
             pick = int(self.kept[liked[best]])
-            ratio = float(np.exp(lift[best, t]))
+            ratio = float(np.exp(lift[best, column]))
+            column += 1
             evidence = f"{ratio:.1f}x likelier given it" if ratio >= 1.05 else "taste match"
             reasons.append(ex.because(catalog, int(item), pick, evidence))
         return reasons
 
     # --- persistence -----------------------------------------------------------------------
+    def state(self) -> dict[str, np.ndarray]:
+        return {**super().state(), "single_norms": self._single_norms}
+
+    def _restore(self, state: dict[str, np.ndarray], dataset) -> None:
+        self._single_norms = state.get("single_norms")     # older saves: computed again
+        super()._restore(state, dataset)
+
     def _history_metric(self) -> str:
         return METRIC.format(k=self.config.val_k)
