@@ -39,9 +39,10 @@ from movierec.evaluation.metrics import ndcg_at_k
 from movierec.evaluation.splitters import Case, heldout_users
 from movierec.evaluation.stats import bootstrap_ci, paired_comparison
 from movierec.models.exploring import (ExploringSession, SessionSettings, fold_reactions,
-                                       item_space, zscore)
+                                       item_space)
 from movierec.models.filters import top_k
 from movierec.models.profile import Profile
+from movierec.models.standard_scores import zscores
 
 POLICIES = ("static", "refine", "exploring")
 ABLATION = "exploring (mean)"              # the exploring session at strength 0
@@ -77,7 +78,7 @@ def replay(model, case: Case, rated: dict[int, float], policy: str, vectors: np.
     liked_movies = {m for m, r in rated.items() if r >= LIKED_AT} - set(picks)
     reactions: dict[int, str] = {}
     session = ExploringSession(vectors, settings, seed=case.user)
-    first = zscore(model.score(case.profile))
+    first = zscores(model.score(case.profile), missing=-np.inf)
     found, curve, ndcgs = 0, [], []
     for _ in range(rounds):
         if policy == "static" or not reactions:
@@ -86,9 +87,10 @@ def replay(model, case: Case, rated: dict[int, float], policy: str, vectors: np.
             said = [5.0 if r == "liked" else 1.0 for r in reactions.values()]
             profile = Profile(np.asarray(picks + list(reactions), dtype=np.int64),
                               np.asarray(stars + said, dtype=np.float32))
-            scores = zscore(model.score(profile))
+            scores = zscores(model.score(profile), missing=-np.inf)
         else:
-            scores = zscore(model.score(fold_reactions(case.profile, reactions.items())))
+            scores = zscores(model.score(fold_reactions(case.profile, reactions.items())),
+                             missing=-np.inf)
         if policy == "exploring":
             scores = session.rank(scores)
         items = top_k(scores, k, ~shown)

@@ -19,10 +19,10 @@ import numpy as np
 
 from movierec.data.dataset import Dataset
 from movierec.models.base import ModelConfig, Recommender
-from movierec.models.hybrid import _z
 from movierec.models.persist import nest, unnest
 from movierec.models.profile import Profile
 from movierec.models.registry import create
+from movierec.models.standard_scores import zscores
 from movierec.models.validation import best_of_grid, carve
 
 
@@ -49,7 +49,7 @@ def fuse(parts: list[np.ndarray], weights) -> np.ndarray:
     total = np.zeros(len(parts[0]))
     seen = np.zeros(len(parts[0]), dtype=bool)
     for scores, w in zip(parts, weights):
-        z = _z(scores)
+        z = zscores(scores, no_spread=np.nan)    # no signal: this member counts 0
         ok = np.isfinite(z)
         total[ok] += w * z[ok]
         seen |= ok
@@ -106,8 +106,9 @@ class BlendRecommender(Recommender):
     def explain(self, profile, items, scores):
         items = np.asarray(items)
         parts = [m.score(profile) for m in self.members]
-        share = np.vstack([np.where(np.isfinite(z := _z(p)[items]), w * z, -np.inf)
-                           for p, w in zip(parts, self.weights)])
+        zs = [zscores(p, no_spread=np.nan)[items] for p in parts]
+        share = np.vstack([np.where(np.isfinite(z), w * z, -np.inf)
+                           for z, w in zip(zs, self.weights)])
         lead = np.argmax(share, axis=0)
         reasons = [""] * len(items)
         for j, (member, scores_j) in enumerate(zip(self.members, parts)):

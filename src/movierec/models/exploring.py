@@ -33,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from movierec.models.profile import LIKE, Profile
+from movierec.models.standard_scores import zscores
 
 REACTIONS = ("liked", "disliked", "seen", "not_interested")
 SEEN_STARS = 3.5          # the fold-in's rating for a movie watched but not liked (weak +)
@@ -142,16 +143,6 @@ def item_space(matrix: sp.csr_matrix, dim: int = 32, seed: int = 0) -> np.ndarra
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
-def zscore(scores: np.ndarray) -> np.ndarray:
-    """Finite scores as z-scores; -inf (not recommendable) stays -inf."""
-    s = np.asarray(scores, dtype=np.float64)
-    ok = np.isfinite(s)
-    out = np.full(len(s), -np.inf)
-    if ok.any():
-        out[ok] = (s[ok] - s[ok].mean()) / (s[ok].std() + 1e-9)
-    return out
-
-
 @dataclass
 class ExploringSession:
     """One person's session: reactions update the posterior; `rank` gives the next scores.
@@ -177,4 +168,4 @@ class ExploringSession:
     def rank(self, base_scores: np.ndarray) -> np.ndarray:
         """The model's z-scored fold-in plus the sampled correction (higher is better)."""
         w = self.posterior.sample(self.rng, self.settings.strength)
-        return zscore(base_scores) + self.settings.weight * (self.vectors @ w)
+        return zscores(base_scores, missing=-np.inf) + self.settings.weight * (self.vectors @ w)

@@ -24,6 +24,7 @@ from movierec.models.persist import nest, unnest
 from movierec.models.profile import Profile
 from movierec.models.recommendations import Recommendations
 from movierec.models.registry import create
+from movierec.models.standard_scores import zscores
 from movierec.models.validation import best_of_grid, carve
 
 LIKED = LIKED_AT
@@ -46,15 +47,9 @@ class HybridConfig(ModelConfig):
 
 
 def _z(scores: np.ndarray) -> np.ndarray:
-    """Per-person z-score over the movies a component could score (NaN stays NaN)."""
-    s = np.asarray(scores, dtype=np.float64)
-    ok = np.isfinite(s)
-    if ok.sum() < 2:
-        return np.full_like(s, np.nan)
-    mu, sd = s[ok].mean(), s[ok].std()
-    if sd <= 1e-12:
-        return np.full_like(s, np.nan)  # no signal (e.g. no pick has ratings)
-    return (s - mu) / sd
+    """Per-person z-score over the movies a component could score (NaN stays NaN); all NaN
+    when it has no signal (e.g. no pick has ratings), so the other component decides."""
+    return zscores(scores, missing=np.nan, no_spread=np.nan)
 
 
 def fuse(cf: np.ndarray, content: np.ndarray, weight: float, cold_quantile: float,

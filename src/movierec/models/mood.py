@@ -23,22 +23,12 @@ import scipy.sparse as sp
 
 from movierec.data.catalog import Catalog
 from movierec.models.content import NOISE_KEYWORDS, word_tokens
+from movierec.models.standard_scores import BELOW, zscores
 
 SNIPPET_WORDS = 5        # words of context either side of a match in an overview or tagline
 # Share of meaning (MiniLM) in the blend with words (TF-IDF), chosen on validation queries
 # (`movierec evaluate --protocol mood` prints the curve; the report shows it).
 MEANING_SHARE = 0.25
-
-
-def zscores(scores: np.ndarray) -> np.ndarray:
-    """Scores as z-scores over the movies that have one; the rest get the lowest minus 1."""
-    s = np.asarray(scores, dtype=np.float64)
-    ok = np.isfinite(s)
-    if not ok.any():
-        return np.zeros(len(s), dtype=np.float32)
-    mean, std = s[ok].mean(), s[ok].std()
-    z = (s - mean) / (std if std > 0 else 1.0)
-    return np.where(ok, z, z[ok].min() - 1.0).astype(np.float32)
 
 
 def _stem(word: str) -> str:
@@ -144,8 +134,8 @@ class BlendedMood:
         return self.words.catalog
 
     def similarity(self, text: str) -> np.ndarray:
-        blend = (self.share * zscores(self.meaning.similarity(text))
-                 + (1 - self.share) * zscores(self.words.similarity(text)))
+        blend = (self.share * zscores(self.meaning.similarity(text), BELOW)
+                 + (1 - self.share) * zscores(self.words.similarity(text), BELOW))
         blend[~(self.meaning.valid | self.words.valid)] = np.nan
         return blend.astype(np.float32)
 

@@ -27,7 +27,7 @@ from movierec.models.base import Recommender
 from movierec.models.diversity import POOL, feature_vectors, mmr
 from movierec.models.exploring import SessionSettings
 from movierec.models.filters import Filter, top_k
-from movierec.models.mood import zscores
+from movierec.models.standard_scores import BELOW, zscores
 from movierec.models.profile import MIN_PICKS, Profile
 from movierec.service.answer import Answer, movie_results
 from movierec.service.errors import ServiceError
@@ -542,11 +542,11 @@ class Service:
         the model's scores when there are picks; reasons quote what matched."""
         index = self.mood_index(progress)
         fit = index.similarity(wish.text)
-        scores = zscores(fit)
+        scores = zscores(fit, BELOW)
         taste = None
         if model is not None:
             taste = np.asarray(model.score(profile), dtype=np.float32)
-            scores = MOOD_WEIGHT * scores + (1 - MOOD_WEIGHT) * zscores(taste)
+            scores = MOOD_WEIGHT * scores + (1 - MOOD_WEIGHT) * zscores(taste, BELOW)
         allowed = flt.mask(self.catalog, profile.items)
         items = top_k(scores, k, allowed)
         taste_reasons = (model.explain(profile, items, taste) if taste is not None and len(items)

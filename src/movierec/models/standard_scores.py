@@ -1,0 +1,36 @@
+"""One definition of a per-person z-score: what lets scores on different scales (a
+method's logits, a mood's similarity, an exploration bonus) be added or compared.
+
+Used by the hybrid and the blend (fusing methods), the mood search (meaning + words) and
+the exploring session (taste + what the person's reactions taught it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BELOW = "below"    # `missing`: the lowest z-score minus 1 (every movie finite, unscored last)
+SPREAD = 1e-12     # a standard deviation at or under this is no spread
+
+
+def zscores(scores: np.ndarray, missing: float | str = np.nan,
+            no_spread: float = 0.0) -> np.ndarray:
+    """``(s - mean) / std`` over the finite scores (float64).
+
+    A movie without a finite score gets ``missing``: NaN by default, ``-np.inf`` to keep it
+    out of a list, or `BELOW` to rank it after every scored movie while staying finite.
+    When the finite scores have no spread (fewer than two, or all equal) they say nothing
+    about this person's taste, and get ``no_spread``: 0 (no evidence either way), or NaN
+    for a caller that falls back to another source then.
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    ok = np.isfinite(s)
+    z = np.zeros(len(s))
+    if ok.sum() >= 2 and s[ok].std() > SPREAD:
+        z[ok] = (s[ok] - s[ok].mean()) / s[ok].std()
+    else:
+        z[ok] = no_spread
+    if missing == BELOW:
+        low = np.nanmin(z[ok]) - 1.0 if ok.any() and np.isfinite(z[ok]).any() else -1.0
+        return np.where(ok, z, low)
+    return np.where(ok, z, missing)
