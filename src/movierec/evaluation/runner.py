@@ -12,7 +12,8 @@ Protocols
   or their earliest); the rest is what they went on to like.
 
 Every model is fitted once per split and asked through the same ``recommend(profile, k)``
-the app calls. A model that fails to import, fit or recommend becomes an error row; the run
+the app calls. On large data (`at_scale`) the default sets leave out what is slow to fit
+there, and the ratings protocol makes one split, each said in a note. A model that fails to import, fit or recommend becomes an error row; the run
 goes on. Means come with bootstrap confidence intervals over people, and the best of our
 models is compared with the best peer by a paired test on the same people.
 """
@@ -29,6 +30,7 @@ import pandas as pd
 
 from movierec.data.dataset import Dataset
 from movierec.data.liking import LIKED_AT
+from movierec.evaluation import at_scale
 from movierec.evaluation import peers as peer_lib
 from movierec.evaluation import splitters
 from movierec.evaluation.results import EvaluationResult
@@ -77,13 +79,15 @@ def _rating_model(name: str) -> bool:
     return bool(getattr(model_class(name), "rating_model", False))
 
 
-def resolve_models(spec, protocol: str) -> tuple[list[Contender], list[dict], list[str]]:
-    """Our models for this protocol -> (contenders, error rows, notes)."""
+def resolve_models(spec, protocol: str, skip: Sequence[str] = ()
+                   ) -> tuple[list[Contender], list[dict], list[str]]:
+    """Our models for this protocol -> (contenders, error rows, notes); "all" less
+    ``skip``."""
     from movierec.models import registry
 
     names = _names(spec)
     explicit = names is not None
-    names = registry.available() if names is None else names
+    names = [n for n in registry.available() if n not in skip] if names is None else names
     contenders, errors, notes = [], [], []
     for raw in names:
         key = raw.strip().lower().replace("-", "_")
@@ -103,10 +107,13 @@ def resolve_models(spec, protocol: str) -> tuple[list[Contender], list[dict], li
     return contenders, errors, notes
 
 
-def resolve_peers(spec, protocol: str, seed: int) -> tuple[list[Contender], list[str]]:
-    """Peers that fit this protocol -> (contenders, notes); Surprise is optional."""
+def resolve_peers(spec, protocol: str, seed: int, skip: Sequence[str] = ()
+                  ) -> tuple[list[Contender], list[str]]:
+    """Peers that fit this protocol -> (contenders, notes); "all" less ``skip``; Surprise
+    is optional."""
     names = _names(spec)
-    wanted = list(peer_lib.ALL_PEERS) if names is None else [peer_lib.peer_key(n) for n in names]
+    wanted = [p for p in peer_lib.ALL_PEERS if p not in skip] if names is None \
+        else [peer_lib.peer_key(n) for n in names]
     fits = peer_lib.RATING_PEERS if protocol == "ratings" else tuple(peer_lib.TOPN_PEERS)
     notes = [f"{n} does not apply to the {protocol} protocol" for n in wanted
              if n not in fits and names is not None]
@@ -258,9 +265,12 @@ def run_evaluation(dataset: Dataset, protocol: str = "heldout-users",
         raise ValueError(f"k must be at least 1, got {k}")
     say = progress or (lambda _m, _f: None)
     started = time.time()
-    ours, errors, notes = resolve_models(models, protocol)
-    theirs, peer_notes = resolve_peers(peers, protocol, seed)
-    notes += peer_notes
+    plan = at_scale.plan_for(dataset.ratings.nnz, protocol, models, peers, folds,
+                             large=at_scale.LARGE)
+    folds = plan.folds
+    ours, errors, notes = resolve_models(models, protocol, plan.skip_models)
+    theirs, peer_notes = resolve_peers(peers, protocol, seed, plan.skip_peers)
+    notes += plan.notes + peer_notes
     contenders = ours + theirs
     say("making splits", 0.0)
     splits, split_notes = make_splits(dataset, protocol, picks, fold_in, folds, max_users, seed)
