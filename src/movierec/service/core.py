@@ -26,18 +26,16 @@ from movierec.data.dataset import Dataset
 from movierec.models.base import Recommender
 from movierec.models.diversity import POOL, feature_vectors, mmr
 from movierec.models.exploring import SessionSettings
-from movierec.models.filters import Filter, top_k
-from movierec.models.standard_scores import BELOW, zscores
+from movierec.models.filters import Filter
 from movierec.models.profile import MIN_PICKS, Profile
 from movierec.service.answer import Answer, movie_results
 from movierec.service.errors import ServiceError
 from movierec.service.methods import DEFAULT_METHOD, parse_method
-from movierec.service.groups import (DEFAULT_STRATEGY, MAX_MEMBERS, MIN_MEMBERS, serves,
-                                    GroupAnswer, Member, candidates, combine, reason,
-                                    satisfaction)
+from movierec.service.groups import (DEFAULT_STRATEGY, MAX_MEMBERS, MIN_MEMBERS, GroupAnswer,
+                                    Member, group_list, serves)
 from movierec.service.history import ImportedHistory
 from movierec.service.jobs import Jobs, fit_job
-from movierec.service.mood import parse_mood
+from movierec.service.mood import mood_list, parse_mood
 from movierec.service.picks import (PickSpec, ResolvedPick, ResolvedPicks, parse_picks,
                                    resolve_picks)
 from movierec.service.reactions import (Reaction, check_reactions, folded, named,
@@ -48,7 +46,6 @@ from movierec.service.request import (Checked, Settings, check_settings, describ
 Say = Callable[[str], None]
 Thumb = tuple[int, bool | str]     # (movie index, a reaction: 👍 True, 👎 False, or its name)
 CACHE_SIZE = 4096                  # title searches and answers remembered (LRU)
-MOOD_WEIGHT = 0.5                  # a mood's share of the score when there are picks too
 
 
 class _LRU:
@@ -381,8 +378,9 @@ class Service:
                 items, scores = items[keep], scores[keep]
                 reasons = [reasons[i] for i in keep]
         else:
-            items, scores, reasons = self._mood_list(wish, model, profile, flt, checked.k,
-                                                     progress)
+            items, scores, reasons = mood_list(self.mood_index(progress), wish, model,
+                                               profile, flt.mask(self.catalog, profile.items),
+                                               checked.k)
         results = movie_results(self.catalog, items, scores, reasons)
         if not results and checked.filter != Filter():
             raise ServiceError("no_movie_passes", self._why_empty(checked))
@@ -487,20 +485,11 @@ class Service:
         if stand_in:
             notes.append(stand_in)
         flt = replace(checked.filter, exclude=tuple(sorted(set(checked.filter.exclude) | seen)))
-        scores = [np.asarray(model.score(p), dtype=np.float32) for p in profiles]
-        allowed = candidates(scores, flt.mask(self.catalog))
-        sat = np.vstack([satisfaction(s, allowed) for s in scores])
-        items = combine(sat, allowed, checked.k, strategy)
+        items, sat, per_movie, reasons = group_list(model, profiles, names,
+                                                    flt.mask(self.catalog), checked.k, strategy)
         if not len(items):
             raise ServiceError("no_movie_passes", self._why_empty(checked))
-        per_movie = [{n: float(sat[m, i]) for m, n in enumerate(names)} for i in items]
-        reasons = []
-        for i, movie_sat in zip(items, per_movie):
-            best = int(np.argmax([movie_sat[n] for n in names]))
-            why = model.explain(profiles[best], np.asarray([i]), scores[best])[0]
-            reasons.append(reason(names, movie_sat, why, names[best]))
-        group_scores = sat[:, items].mean(axis=0)
-        results = movie_results(self.catalog, items, group_scores, reasons)
+        results = movie_results(self.catalog, items, sat[:, items].mean(axis=0), reasons)
         for entry, m in zip(described, range(len(names))):
             entry["satisfaction_mean"] = round(float(sat[m, items].mean()), 3)
         return GroupAnswer(self.data_name, used, strategy, described,
@@ -535,31 +524,6 @@ class Service:
                     else:
                         self._mood = BlendedMood(meaning, words)
         return self._mood
-
-    def _mood_list(self, wish, model, profile: Profile, flt: Filter, k: int,
-                   progress: Say | None):
-        """Top ``k`` by mood fit, blended half and half (as z-scores over the catalog) with
-        the model's scores when there are picks; reasons quote what matched."""
-        index = self.mood_index(progress)
-        fit = index.similarity(wish.text)
-        scores = zscores(fit, BELOW)
-        taste = None
-        if model is not None:
-            taste = np.asarray(model.score(profile), dtype=np.float32)
-            scores = MOOD_WEIGHT * scores + (1 - MOOD_WEIGHT) * zscores(taste, BELOW)
-        allowed = flt.mask(self.catalog, profile.items)
-        items = top_k(scores, k, allowed)
-        taste_reasons = (model.explain(profile, items, taste) if taste is not None and len(items)
-                         else [""] * len(items))
-        reasons = []
-        for item, why in zip(items, taste_reasons):
-            quoted = index.evidence(wish.free, int(item)) if wish.free else ""
-            fit_text = (f"Fits '{wish.text[:60]}'" + (f": {quoted}" if quoted else
-                                                      " (close in meaning)"))
-            if wish.understood:
-                fit_text += " · " + ", ".join(wish.understood)
-            reasons.append(fit_text + (f". {why}" if why else ""))
-        return items, scores[items], reasons
 
     @staticmethod
     def _why_empty(checked: Checked) -> str:

@@ -160,3 +160,21 @@ def reason(names: list[str], sat: dict[str, float], member_reason: str, best: st
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def group_list(model, profiles: list, names: list[str], allowed: np.ndarray, k: int,
+               strategy: str) -> tuple[np.ndarray, np.ndarray, list[dict], list[str]]:
+    """(movies, members x catalog satisfaction, each movie's satisfaction per member, reasons):
+    every member scored by ``model``, the movies ``allowed`` combined by ``strategy``; each
+    movie is explained by the model's reason for the member it pleases most."""
+    scores = [np.asarray(model.score(p), dtype=np.float32) for p in profiles]
+    allowed = candidates(scores, allowed)
+    sat = np.vstack([satisfaction(s, allowed) for s in scores])
+    items = combine(sat, allowed, k, strategy)
+    per_movie = [{n: float(sat[m, i]) for m, n in enumerate(names)} for i in items]
+    reasons = []
+    for i, movie_sat in zip(items, per_movie):
+        best = int(np.argmax([movie_sat[n] for n in names]))
+        why = model.explain(profiles[best], np.asarray([i]), scores[best])[0]
+        reasons.append(reason(names, movie_sat, why, names[best]))
+    return items, sat, per_movie, reasons

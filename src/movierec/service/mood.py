@@ -13,11 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from movierec.data.catalog import Catalog
-from movierec.models.filters import Filter
+from movierec.models.filters import Filter, top_k
+from movierec.models.standard_scores import BELOW, zscores
 from movierec.service.errors import ServiceError
 
 MAX_MOOD = 300
+MOOD_WEIGHT = 0.5        # a mood's share of the score when there are picks too
 DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950,
                 "sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990}
 GENRE_WORDS = {
@@ -127,3 +131,28 @@ def _decade(m: re.Match) -> int:
         return int(m.group(1) + m.group(2) + "0")
     digit = int(m.group(3))              # "70s", "'90s", "00s", "10s"
     return 2000 + 10 * digit if digit <= 1 else 1900 + 10 * digit
+
+
+def mood_list(index, wish: Mood, model, profile, allowed: np.ndarray,
+              k: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(movies, scores, reasons): the top ``k`` ``allowed`` movies by fit with the mood
+    (``index``: a `MoodIndex`), blended half and half (as z-scores over the catalog) with
+    ``model``'s scores when there are picks; reasons quote what matched."""
+    fit = index.similarity(wish.text)
+    scores = zscores(fit, BELOW)
+    taste = None
+    if model is not None:
+        taste = np.asarray(model.score(profile), dtype=np.float32)
+        scores = MOOD_WEIGHT * scores + (1 - MOOD_WEIGHT) * zscores(taste, BELOW)
+    items = top_k(scores, k, allowed)
+    taste_reasons = (model.explain(profile, items, taste) if taste is not None and len(items)
+                     else [""] * len(items))
+    reasons = []
+    for item, why in zip(items, taste_reasons):
+        quoted = index.evidence(wish.free, int(item)) if wish.free else ""
+        fit_text = (f"Fits '{wish.text[:60]}'" + (f": {quoted}" if quoted else
+                                                  " (close in meaning)"))
+        if wish.understood:
+            fit_text += " · " + ", ".join(wish.understood)
+        reasons.append(fit_text + (f". {why}" if why else ""))
+    return items, scores[items], reasons
