@@ -126,14 +126,17 @@ def evaluate(
     fold_in: Optional[float] = typer.Option(None, "--fold-in", help="Instead of --picks: the "
                                             "share of each held-out person's liked movies "
                                             "folded in, e.g. 0.8."),
-    models: str = typer.Option("all", "--models", "-m", help="'all' or comma-separated names."),
+    models: str = typer.Option("all", "--models", "-m", help="'all' or comma-separated names "
+                               "(from 5M ratings on, 'all' leaves out the methods slow to fit "
+                               "there and says which)."),
     peers: str = typer.Option("all", "--peers", help="'all', 'none' or comma-separated peer names "
                               "(implicit-als, implicit-bpr, implicit-lmf, cornac-ease, popular, "
                               "random, surprise-svd, "
                               "surprise-svdpp, surprise-knnbaseline)."),
     k: int = typer.Option(10, "-k", "--top", help="List length the headline metrics use."),
-    folds: Optional[int] = typer.Option(None, "--folds", help="ratings: k-fold count (default 5; "
-                                        "ML-100k uses u1..u5); heldout-users: test everyone over "
+    folds: Optional[int] = typer.Option(None, "--folds", help="ratings: k-fold count (default 5, "
+                                        "one split from 5M ratings on; ML-100k uses u1..u5); "
+                                        "heldout-users: test everyone over "
                                         "this many splits (default: one split of 20% of people)."),
     max_users: Optional[int] = typer.Option(None, "--max-users",
                                             help="Evaluate at most this many people."),
