@@ -67,6 +67,14 @@ class History:
                    int(state[f"{prefix}.best_epoch"][0]), metric)
 
 
+def adam(params, **options) -> torch.optim.Adam:
+    """Adam with the fused kernel: the same update as the textbook loop, in one pass over
+    each weight. With a row per person (270k on the full data) the per-parameter loop that
+    PyTorch otherwise runs on CPU costs more than the network itself (4x slower per step
+    on a 270k x 64 embedding)."""
+    return torch.optim.Adam(params, fused=True, **options)
+
+
 def epoch_sample(n: int, cap: int, rng: np.random.Generator | torch.Generator):
     """This epoch's training examples in a fresh random order: all ``n`` of them, or a fresh
     random ``cap`` of them when there are more (``cap`` <= 0: no cap).

@@ -50,9 +50,9 @@ from movierec.models.explain import shared_traits
 from movierec.models.latent_taste import LatentTaste, check_ranking
 from movierec.models.knn import rated_columns
 from movierec.models.neural.common import (
-    History, continue_training, deadline_in, epoch_sample, fold_in, freeze, load_module_state, module_state,
-    prior_precision, profile_key, pull_contributions, row_gradients, seed_all, torch_device,
-    torch_threads, train_with_early_stopping)
+    History, adam, continue_training, deadline_in, epoch_sample, fold_in, freeze,
+    load_module_state, module_state, prior_precision, profile_key, pull_contributions,
+    row_gradients, seed_all, torch_device, torch_threads, train_with_early_stopping)
 from movierec.models.neural.mlp_net import RatingNet, user_side_features
 from movierec.models.profile import Profile
 
@@ -135,7 +135,7 @@ class EmbeddingMLP(RatingModel):
         n_val = int(round(cfg.validation * n)) if n >= 50 else 0
         val, train = order[:n_val], order[n_val:]
         batch = max(16, min(cfg.batch_size, len(train) // 16))
-        opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+        opt = adam(net.parameters(), lr=cfg.lr)
         unknown_t = torch.as_tensor(unknown, device=dev)
 
         def train_epoch(_epoch: int) -> float:

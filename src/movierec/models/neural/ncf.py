@@ -52,7 +52,7 @@ from movierec.models.base import ModelConfig, Recommender
 from movierec.models.explain import explain_by_contribution
 from movierec.models.knn import rated_columns
 from movierec.models.neural.common import (
-    History, continue_training, deadline_in, fold_in, freeze, load_module_state, module_state,
+    History, adam, continue_training, deadline_in, fold_in, freeze, load_module_state, module_state,
     prior_precision, profile_key, pull_contributions, row_gradients, seed_all, torch_device,
     torch_threads, train_with_early_stopping)
 from movierec.models.neural.ncf_sampling import NegativeSampler, ndcg_at_10
@@ -234,7 +234,7 @@ class NCFRecommender(Recommender):
         net = NeuMF(matrix.shape[0], matrix.shape[1], cfg).to(dev)
         genres = dataset.catalog.genre_matrix[rated].tocsr()
         sampler = NegativeSampler(matrix, genres, cfg, gen, dev)
-        opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+        opt = adam(net.parameters(), lr=cfg.lr)
         pairwise = cfg.loss == "bpr"
 
         def epoch_fn(same_genre: bool) -> Callable[[int], float]:

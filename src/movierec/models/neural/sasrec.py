@@ -35,8 +35,8 @@ from movierec.data.liking import LIKED_AT
 from movierec.evaluation.metrics import ndcg_of_ranks
 from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
-from movierec.models.neural.common import (KeptMoviesNet, deadline_in, epoch_sample, seed_all,
-                                           torch, torch_device, torch_threads,
+from movierec.models.neural.common import (KeptMoviesNet, adam, deadline_in, epoch_sample,
+                                           seed_all, torch, torch_device, torch_threads,
                                            train_with_early_stopping)
 from movierec.models.neural.vae import liked_mask, most_liked
 from movierec.models.profile import Profile
@@ -199,8 +199,8 @@ class SASRec(KeptMoviesNet, Recommender):
                          dtype=np.int64).reshape(-1, cfg.max_len)
         val_y = torch.as_tensor([int(seqs[i][-1]) - 1 for i in val], dtype=torch.int64)
         net, device = self.net, self._device
-        optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=(0.9, 0.98),
-                                     weight_decay=cfg.weight_decay)
+        optimizer = adam(net.parameters(), lr=cfg.lr, betas=(0.9, 0.98),
+                         weight_decay=cfg.weight_decay)
         per_epoch = min(len(train), cfg.epoch_cap) if cfg.epoch_cap > 0 else len(train)
         batches = max(1, -(-per_epoch // cfg.batch_size))
         passes = -(-MIN_STEPS // batches)

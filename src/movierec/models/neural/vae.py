@@ -42,7 +42,7 @@ from movierec.data.liking import LIKED_AT
 from movierec.evaluation.metrics import mean_ndcg_at_k
 from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
-from movierec.models.neural.common import (KeptMoviesNet, deadline_in, epoch_sample,
+from movierec.models.neural.common import (KeptMoviesNet, adam, deadline_in, epoch_sample,
                                            profile_key, seed_all, torch, torch_device,
                                            torch_threads, train_with_early_stopping)
 from movierec.models.profile import LIKE, Profile
@@ -247,7 +247,7 @@ class MultVAE(KeptMoviesNet, Recommender):
         device = self._device
         average = self.net                 # what is validated, kept and served
         net = copy.deepcopy(average)        # what the optimiser trains
-        optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        optimizer = adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         n_rows = train.shape[0]
         per_epoch = min(n_rows, cfg.epoch_cap) if cfg.epoch_cap > 0 else n_rows
         batches = max(1, -(-per_epoch // cfg.batch_size))
