@@ -162,3 +162,11 @@ def test_one_person_scoring_matches_the_full_network(dropout):
     np.testing.assert_allclose(net.score_one(z, net.item_side()).numpy(),
                                net.score_all(z[None, :])[0].numpy(), rtol=1e-5, atol=1e-5)
     assert NeuMF(7, 40, NCFConfig(hidden=())).item_side() is None
+
+
+def test_a_capped_epoch_yields_only_its_sample(data):
+    """With more positives than ``epoch_cap`` an epoch is exactly ``epoch_cap`` of them, in
+    full batches (no empty batches over the positives it left out)."""
+    sampler, _, _, _ = sampler_for(data, epoch_cap=40, batch_size=16)
+    sizes = [len(users) for users, _, _ in sampler.batches()]
+    assert len(sampler.users) > 40 and sum(sizes) == 40 and min(sizes) > 0

@@ -101,7 +101,7 @@ class NegativeSampler:
         n = len(self.users)
         size = max(32, min(self.cfg.batch_size, n // 16))
         perm = epoch_sample(n, self.cfg.epoch_cap, self.gen).to(self.dev)
-        for start in range(0, n, size):
+        for start in range(0, len(perm), size):
             idx = perm[start:start + size]
             yield self.users[idx], self.items[idx], self.weights[idx]
 
