@@ -13,9 +13,10 @@ Protocols
 
 Every model is fitted once per split and asked through the same ``recommend(profile, k)``
 the app calls. On large data (`at_scale`) the default sets leave out what is slow to fit
-there, and the ratings protocol makes one split, each said in a note. A model that fails to import, fit or recommend becomes an error row; the run
-goes on. Means come with bootstrap confidence intervals over people, and the best of our
-models is compared with the best peer by a paired test on the same people.
+there, and the ratings protocol makes one split, each said in a note. A model that fails
+to import, fit or recommend becomes an error row; the run goes on. Means come with
+bootstrap confidence intervals over people, and the best of our models is compared with
+the best peer by a paired test on the same people.
 """
 
 from __future__ import annotations
