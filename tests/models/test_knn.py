@@ -7,10 +7,12 @@ from math import sqrt
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, strategies as st
 
 from movierec.models import knn
 from movierec.models.item_knn import ItemKNN
 from movierec.models.knn import topk_rows
+from movierec.models import user_knn as user_knn_module
 from movierec.models.user_knn import UserKNN
 from movierec.models.persist import load_model, save_model
 from movierec.models.profile import Profile
@@ -248,3 +250,29 @@ def test_people_without_ratings_are_harmless():
         scores = cls(shrink=1.0).fit(data).score(Profile.from_picks([0, 1, 3]))
         assert np.isfinite(scores[2]) or cls is UserKNN
         assert np.isnan(scores[4])
+
+
+@given(st.lists(st.integers(0, 39), max_size=120), st.integers(40, 400))
+def test_grouping_people_matches_unique(who, n):
+    """Both roads of `_group` (sort for few ids, mark-and-count for many) equal np.unique."""
+    who = np.array(who, dtype=np.int32)
+    people, slot = user_knn_module._group(who, n)
+    want_people, want_slot = np.unique(who, return_inverse=True)
+    np.testing.assert_array_equal(people, want_people)
+    np.testing.assert_array_equal(slot, want_slot)
+
+
+def test_recommend_finds_neighbours_once_and_forgets_them_on_refit(fans, tiny):
+    """score and explain share one neighbour search per person; a refit starts afresh."""
+    model = UserKNN(shrink=0.0).fit(fans)
+    calls = []
+    search = model._nearest
+    model._nearest = lambda profile: calls.append(1) or search(profile)
+    model.recommend(Profile.from_picks([0]), k=3, min_picks=1)
+    assert len(calls) == 1
+    model.recommend(Profile.from_picks([0, 1]), k=3, min_picks=1)
+    assert len(calls) == 2
+    model.fit(tiny)
+    users, _ = model.neighbours(Profile.from_picks([0, 1]))
+    assert users.tolist() == UserKNN(shrink=0.0).fit(tiny).neighbours(
+        Profile.from_picks([0, 1]))[0].tolist()

@@ -114,6 +114,13 @@ class Profile:
         r[np.isnan(r)] = LOVED_RATING
         return r
 
+    def key(self) -> tuple[bytes, bytes, bytes]:
+        """A hashable summary of what a fold-in reads (picks, stars, preference): methods
+        keep their last person's work under it, since `recommend` scores and then explains
+        the same person."""
+        return (self.items.tobytes(), self.effective_ratings().tobytes(),
+                self.preference().tobytes())
+
     @property
     def positives(self) -> np.ndarray:
         return self.items[self.preference() > 0]

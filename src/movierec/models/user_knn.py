@@ -82,6 +82,7 @@ class UserKNN(Recommender):
         self._base = np.asarray(loved.sum(axis=0), dtype=np.float64).ravel() / max(X.shape[0], 1)
         self._scorable = np.bincount(X.indices, minlength=X.shape[1]) > 0
         self._tie = popularity_tie_break(X)
+        self._last = None                        # (profile key, neighbours) of the last person
 
     def similarities(self, profile: Profile) -> np.ndarray:
         """Shrunk cosine of the person to every training user, over the picks (users,)."""
@@ -103,7 +104,7 @@ class UserKNN(Recommender):
         who = cols.indices[at]
         value = cols.data[at].astype(np.float64)
         weight = np.repeat(pref.astype(np.float64), lengths)
-        people, slot = np.unique(who, return_inverse=True)
+        people, slot = _group(who, cols.shape[0])
         n = len(people)
         num = np.bincount(slot, value * weight, n)
         user_norm = np.sqrt(np.bincount(slot, value * value, n))
@@ -121,8 +122,18 @@ class UserKNN(Recommender):
         """(user rows, similarities) of the person's nearest positive neighbours, best first.
 
         Empty when nobody overlaps positively with the picks (e.g. every pick is unrated):
-        then every score is NaN and the hybrid falls back to content.
+        then every score is NaN and the hybrid falls back to content. The last person's
+        neighbours are kept: `recommend` scores and then explains the same person.
         """
+        key = profile.key()
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1]
+        found = self._nearest(profile)
+        self._last = (key, found)
+        return found
+
+    def _nearest(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
         people, sim = self._overlapping(profile)
         ok = sim > 0
         positive, vals = people[ok], sim[ok]
@@ -213,6 +224,19 @@ class UserKNN(Recommender):
 
     def _restore(self, state: dict[str, np.ndarray], dataset: Dataset) -> None:
         self._set(dataset.ratings.matrix, np.asarray(state["means"], dtype=np.float32))
+
+
+def _group(who: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(who, return_inverse=True)`` for ids in ``0..n-1``. When the ids are many
+    (popular picks on the full data: 200k ratings among 270k people) a mark-and-count pass
+    over ``n`` replaces the sort, 3 ms -> under 1 ms."""
+    if len(who) * 8 < n:
+        return np.unique(who, return_inverse=True)
+    mark = np.zeros(n, dtype=bool)
+    mark[who] = True
+    people = np.flatnonzero(mark)
+    slot_of = np.cumsum(mark, dtype=np.int64) - 1
+    return people, slot_of[who]
 
 
 def _lift_words(lift: float) -> str:

@@ -308,13 +308,6 @@ def pull_contributions(target_grads: torch.Tensor, pick_pulls: torch.Tensor,
     return (target_grads.double() @ solved).cpu().numpy()
 
 
-def profile_key(profile) -> tuple[bytes, bytes, bytes]:
-    """A hashable summary of what a fold-in reads from a `Profile` (to reuse the last
-    fold-in: `recommend` scores and then explains the same person)."""
-    return (profile.items.tobytes(), profile.effective_ratings().tobytes(),
-            profile.preference().tobytes())
-
-
 class KeptMoviesNet:
     """Save and restore for a torch recommender over a subset of the catalog (``self.kept``):
     the subset, the weights and the training curves. A subclass builds its net in

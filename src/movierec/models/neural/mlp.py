@@ -51,7 +51,7 @@ from movierec.models.latent_taste import LatentTaste, check_ranking
 from movierec.models.knn import rated_columns
 from movierec.models.neural.common import (
     History, adam, continue_training, deadline_in, epoch_sample, fold_in, freeze,
-    load_module_state, module_state, prior_precision, profile_key, pull_contributions,
+    load_module_state, module_state, prior_precision, pull_contributions,
     row_gradients, seed_all, torch_device, torch_threads, train_with_early_stopping)
 from movierec.models.neural.mlp_net import RatingNet, user_side_features
 from movierec.models.profile import Profile
@@ -237,7 +237,7 @@ class EmbeddingMLP(RatingModel):
     def _fold(self, profile: Profile) -> tuple[torch.Tensor, np.ndarray, torch.Tensor]:
         """(the person's vector, the trained rows of their picks, their star values);
         the last answer is kept, since `recommend` asks for it twice (score, explain)."""
-        key = profile_key(profile)
+        key = profile.key()
         if self._last is not None and self._last[0] == key:
             return self._last[1]
         rows = self._row[profile.items]

@@ -53,7 +53,7 @@ from movierec.models.explain import explain_by_contribution
 from movierec.models.knn import rated_columns
 from movierec.models.neural.common import (
     History, adam, continue_training, deadline_in, fold_in, freeze, load_module_state, module_state,
-    prior_precision, profile_key, pull_contributions, row_gradients, seed_all, torch_device,
+    prior_precision, pull_contributions, row_gradients, seed_all, torch_device,
     torch_threads, train_with_early_stopping)
 from movierec.models.neural.ncf_sampling import NegativeSampler, ndcg_at_10
 from movierec.models.profile import Profile
@@ -317,7 +317,7 @@ class NCFRecommender(Recommender):
     def _fold(self, profile: Profile) -> tuple[torch.Tensor, np.ndarray, int, FoldLoss]:
         """(the person's vector, the item rows scored in its fold-in, how many are loved picks,
         the loss); the last answer is kept, since `recommend` asks twice (score, explain)."""
-        key = profile_key(profile)
+        key = profile.key()
         if self._last is not None and self._last[0] == key:
             return self._last[1]
         items, n_pos, pos_w, neg_w = self._problem(profile)

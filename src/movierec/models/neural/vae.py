@@ -43,7 +43,7 @@ from movierec.evaluation.metrics import mean_ndcg_at_k
 from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
 from movierec.models.neural.common import (KeptMoviesNet, adam, deadline_in, epoch_sample,
-                                           profile_key, seed_all, torch, torch_device,
+                                           seed_all, torch, torch_device,
                                            torch_threads, train_with_early_stopping)
 from movierec.models.profile import LIKE, Profile
 
@@ -338,7 +338,7 @@ class MultVAE(KeptMoviesNet, Recommender):
     def _answers(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
         """(liked positions, scores of the modelled movies); the last person's answer is
         kept, since `recommend` asks for scores and then for explanations."""
-        key = profile_key(profile)
+        key = profile.key()
         if self._last is not None and self._last[0] == key:
             return self._last[1]
         liked, disliked = self._liked_and_disliked(profile)
