@@ -9,7 +9,8 @@ import torch
 
 from movierec.models.knn import rated_columns
 from movierec.models.neural.common import seed_all
-from movierec.models.neural.ncf import FoldLoss, NCFConfig, NCFRecommender, NeuMF
+from movierec.models.neural.ncf import FoldLoss, NCFConfig, NCFRecommender
+from movierec.models.neural.ncf_net import Linearised, NeuMF
 from movierec.models.neural.ncf_sampling import NegativeSampler
 from movierec.models.persist import load_model, save_model
 from movierec.models.profile import Profile
@@ -170,3 +171,39 @@ def test_a_capped_epoch_yields_only_its_sample(data):
     sampler, _, _, _ = sampler_for(data, epoch_cap=40, batch_size=16)
     sizes = [len(users) for users, _, _ in sampler.batches()]
     assert len(sampler.users) > 40 and sum(sizes) == 40 and min(sizes) > 0
+
+
+def test_the_linearisation_is_exact_at_its_point_and_for_the_gmf_tower():
+    """`Linearised` gives the network's scores at the reference person; with no MLP tower
+    influence (the MLP output weights zero) it is exact everywhere, since GMF is linear."""
+    torch.manual_seed(1)
+    net = NeuMF(7, 30, NCFConfig()).eval()
+    at = torch.randn(64) * 0.1
+    side = net.item_side()
+    lin = Linearised.of(net, side, at, chunk=7)              # several chunks
+    np.testing.assert_allclose(lin.scores(at).numpy(), net.score_one(at, side).numpy(),
+                               rtol=1e-5, atol=1e-6)
+    with torch.no_grad():
+        net.out.weight[0, net.g:] = 0.0
+    side = net.item_side()
+    lin = Linearised.of(net, side, at)
+    z = torch.randn(64)
+    np.testing.assert_allclose(lin.scores(z).numpy(), net.score_one(z, side).numpy(),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_candidates_rank_the_network_s_best_first_and_keep_the_rest_below(model, data):
+    """With fewer candidates than movies, the candidates carry the network's own scores and
+    lead the ranking; every other modelled movie still has a (lower) score."""
+    profile = Profile.from_picks([0, 1, 2])
+    exact = model.with_candidates(0)
+    short = model.with_candidates(5)
+    assert short._linear is not None and exact._linear is None
+    full, cut = exact.score(profile), short.score(profile)
+    modelled = model._rated
+    assert np.isfinite(cut[modelled]).all()
+    top = np.argsort(-cut[modelled])[:5]
+    np.testing.assert_allclose(cut[modelled][top], full[modelled][top], rtol=1e-4, atol=1e-5)
+    rest = np.setdiff1d(np.arange(len(modelled)), top)
+    assert cut[modelled][rest].max() < cut[modelled][top].min()
+    assert model.with_candidates(len(modelled))._linear is None    # all movies: no shortcut

@@ -17,7 +17,8 @@ from movierec.evaluation.metrics import ndcg_of_ranks
 from movierec.models.neural.common import epoch_sample
 
 if TYPE_CHECKING:  # pragma: no cover
-    from movierec.models.neural.ncf import NCFConfig, NeuMF
+    from movierec.models.neural.ncf import NCFConfig
+    from movierec.models.neural.ncf_net import NeuMF
 
 
 def _csr_parts(m: sp.csr_matrix, dev: torch.device) -> tuple[torch.Tensor, ...]:
