@@ -7,7 +7,7 @@ from math import sqrt
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from movierec.models import knn
 from movierec.models.item_knn import ItemKNN
@@ -276,3 +276,20 @@ def test_recommend_finds_neighbours_once_and_forgets_them_on_refit(fans, tiny):
     users, _ = model.neighbours(Profile.from_picks([0, 1]))
     assert users.tolist() == UserKNN(shrink=0.0).fit(tiny).neighbours(
         Profile.from_picks([0, 1]))[0].tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(1, 12), st.sampled_from([0.0, 1.0, 20.0]))
+def test_pruned_neighbour_search_equals_the_full_selection(seed, k, shrink):
+    """Dropping people who cannot reach the k-th similarity gives exactly the neighbours
+    (and tie order) of selecting among everyone."""
+    rng = np.random.default_rng(seed)
+    stars = rng.integers(0, 6, size=(60, 8)).astype(np.float32)
+    stars[rng.random(stars.shape) < 0.5] = 0
+    model = UserKNN(neighbours=k, shrink=shrink).fit(make_dataset(stars, f"prune{seed}"))
+    profile = Profile.from_picks(rng.choice(8, size=3, replace=False))
+    got = model._nearest(profile)
+    model._contenders = lambda sim, common, k: np.arange(len(sim))      # no pruning
+    want = model._nearest(profile)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
