@@ -6,9 +6,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 import torch
 
-from movierec.models.neural.common import deadline_in, epoch_sample, train_with_early_stopping
+from movierec.models.neural.common import (deadline_in, epoch_sample, epoch_size,
+                                           train_with_early_stopping)
 
 
 def test_an_uncapped_epoch_is_the_same_shuffle_as_before():
@@ -26,6 +28,12 @@ def test_a_capped_epoch_is_a_fresh_sample_of_distinct_examples():
     assert set(first.tolist()) != set(second.tolist())
     gen = torch.Generator().manual_seed(0)
     assert len(torch.unique(epoch_sample(1000, 10, gen))) == 10
+
+
+@pytest.mark.parametrize("n, cap, size", [(1000, 100, 100), (50, 100, 50), (50, 0, 50),
+                                          (50, -1, 50), (50, 50, 50)])
+def test_epoch_size_is_what_a_sample_yields(n, cap, size):
+    assert epoch_size(n, cap) == size == len(epoch_sample(n, cap, np.random.default_rng(0)))
 
 
 def test_no_budget_means_no_deadline():

@@ -21,12 +21,11 @@ TUNE_MISSING = ("movierec tune needs optuna, which is not installed; install it 
 def _names(spec: str, every: tuple[str, ...], peers: bool = False) -> list[str]:
     from movierec.evaluation import peers as peer_lib
 
-    spec = (spec or "").strip().lower()
-    if spec == "all":
+    from movierec.evaluation.choice import chosen_names
+
+    names = chosen_names((spec or "").lower())
+    if names is None:
         return list(every)
-    if spec in ("", "none"):
-        return []
-    names = [s.strip() for s in spec.split(",") if s.strip()]
     return [peer_lib.peer_key(n) for n in names] if peers else names
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from movierec.evaluation.choice import means_all
+
 LARGE = 5_000_000      # ratings from which the default sets and folds shrink
 
 # method -> why it is not in the default set at scale (fit times at 26M on 2 cores)
@@ -47,13 +49,6 @@ class ScalePlan:
     notes: list[str] = field(default_factory=list)
 
 
-def _is_all(spec) -> bool:
-    if spec is None:
-        return True
-    parts = [p.strip().lower() for p in (spec.split(",") if isinstance(spec, str) else spec)]
-    return [p for p in parts if p] == ["all"]
-
-
 def plan_for(n_ratings: int, protocol: str, models, peers, folds: int | None,
              large: int = LARGE) -> ScalePlan:
     """The run for data of ``n_ratings``: nothing changes below ``large`` ratings, nor for
@@ -63,13 +58,13 @@ def plan_for(n_ratings: int, protocol: str, models, peers, folds: int | None,
     if n_ratings < large:
         return plan
     size = f"{n_ratings:,} ratings"
-    if _is_all(models):
+    if means_all(models):
         plan.skip_models = tuple(m for m in SLOW_METHODS
                                  if not (protocol == "ratings" and m in KEPT_FOR_RATINGS))
         why = "; ".join(f"{m}: {SLOW_METHODS[m]}" for m in plan.skip_models)
         plan.notes.append(f"at {size}, 'all' leaves out the methods slow to fit at this size "
                           f"({why}); name them with --models to include them")
-    if _is_all(peers):
+    if means_all(peers):
         plan.skip_peers = tuple(SLOW_PEERS)
         if protocol == "ratings":
             why = "; ".join(f"{p.removeprefix('peer:')}: {SLOW_PEERS[p]}" for p in SLOW_PEERS)

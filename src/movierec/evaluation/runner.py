@@ -32,6 +32,7 @@ import pandas as pd
 from movierec.data.dataset import Dataset
 from movierec.data.liking import LIKED_AT
 from movierec.evaluation import at_scale
+from movierec.evaluation.choice import chosen_names
 from movierec.evaluation import peers as peer_lib
 from movierec.evaluation import splitters
 from movierec.evaluation.results import EvaluationResult
@@ -62,18 +63,6 @@ def protocol_tag(protocol: str, picks: int | None = 3, fold_in: float | None = N
     return protocol
 
 
-def _names(spec: str | Sequence[str] | None) -> list[str] | None:
-    """'all' -> None (everything); 'none'/'' -> []; 'a,b' or [a, b] -> names."""
-    if spec is None:
-        return None
-    parts = [p.strip() for p in (spec.split(",") if isinstance(spec, str) else spec) if p.strip()]
-    if len(parts) == 1 and parts[0].lower() == "all":
-        return None
-    if len(parts) == 1 and parts[0].lower() == "none":
-        return []
-    return parts
-
-
 def _rating_model(name: str) -> bool:
     from movierec.models.registry import model_class
 
@@ -86,7 +75,7 @@ def resolve_models(spec, protocol: str, skip: Sequence[str] = ()
     ``skip``."""
     from movierec.models import registry
 
-    names = _names(spec)
+    names = chosen_names(spec)
     explicit = names is not None
     names = [n for n in registry.available() if n not in skip] if names is None else names
     contenders, errors, notes = [], [], []
@@ -112,7 +101,7 @@ def resolve_peers(spec, protocol: str, seed: int, skip: Sequence[str] = ()
                   ) -> tuple[list[Contender], list[str]]:
     """Peers that fit this protocol -> (contenders, notes); "all" less ``skip``; Surprise
     is optional."""
-    names = _names(spec)
+    names = chosen_names(spec)
     wanted = [p for p in peer_lib.ALL_PEERS if p not in skip] if names is None \
         else [peer_lib.peer_key(n) for n in names]
     fits = peer_lib.RATING_PEERS if protocol == "ratings" else tuple(peer_lib.TOPN_PEERS)

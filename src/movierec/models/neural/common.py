@@ -87,7 +87,12 @@ def epoch_sample(n: int, cap: int, rng: np.random.Generator | torch.Generator):
         order = torch.randperm(n, generator=rng)
     else:
         order = rng.permutation(n)
-    return order[:cap] if 0 < cap < n else order
+    return order[:epoch_size(n, cap)]
+
+
+def epoch_size(n: int, cap: int) -> int:
+    """How many examples `epoch_sample` yields per epoch: ``n``, or ``cap`` when it binds."""
+    return min(n, cap) if 0 < cap < n else n
 
 
 def deadline_in(minutes: float) -> float | None:

@@ -36,8 +36,8 @@ from movierec.evaluation.metrics import ndcg_of_ranks
 from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
 from movierec.models.neural.common import (KeptMoviesNet, adam, deadline_in, epoch_sample,
-                                           seed_all, torch, torch_device, torch_threads,
-                                           train_with_early_stopping)
+                                           epoch_size, seed_all, torch, torch_device,
+                                           torch_threads, train_with_early_stopping)
 from movierec.models.neural.vae import liked_mask, most_liked
 from movierec.models.profile import Profile
 
@@ -201,7 +201,7 @@ class SASRec(KeptMoviesNet, Recommender):
         net, device = self.net, self._device
         optimizer = adam(net.parameters(), lr=cfg.lr, betas=(0.9, 0.98),
                          weight_decay=cfg.weight_decay)
-        per_epoch = min(len(train), cfg.epoch_cap) if cfg.epoch_cap > 0 else len(train)
+        per_epoch = epoch_size(len(train), cfg.epoch_cap)
         batches = max(1, -(-per_epoch // cfg.batch_size))
         passes = -(-MIN_STEPS // batches)
 

@@ -43,7 +43,7 @@ from movierec.evaluation.metrics import mean_ndcg_at_k
 from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
 from movierec.models.neural.common import (KeptMoviesNet, adam, deadline_in, epoch_sample,
-                                           seed_all, torch, torch_device,
+                                           epoch_size, seed_all, torch, torch_device,
                                            torch_threads, train_with_early_stopping)
 from movierec.models.profile import LIKE, Profile
 
@@ -249,7 +249,7 @@ class MultVAE(KeptMoviesNet, Recommender):
         net = copy.deepcopy(average)        # what the optimiser trains
         optimizer = adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         n_rows = train.shape[0]
-        per_epoch = min(n_rows, cfg.epoch_cap) if cfg.epoch_cap > 0 else n_rows
+        per_epoch = epoch_size(n_rows, cfg.epoch_cap)
         batches = max(1, -(-per_epoch // cfg.batch_size))
         passes = -(-MIN_STEPS // batches)
         anneal_steps = max(1, cfg.anneal_epochs * batches * passes)
