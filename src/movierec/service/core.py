@@ -10,6 +10,8 @@ Everything is built lazily and at most once per process (a lock per thing): the 
 request for a method loads or fits it, everyone after gets it from memory. `start_warming`
 does the slow part (dataset, title index, default model, one dummy recommendation to fill
 the models' caches) in a background thread, so a server can start while the data loads.
+The model cache (service/model_cache.py) and the warming (service/warming.py) are mixins
+of `Service`, each in its own module.
 """
 
 from __future__ import annotations
@@ -35,13 +37,14 @@ from movierec.service.groups import (DEFAULT_STRATEGY, MAX_MEMBERS, MIN_MEMBERS,
                                     Member, group_list, serves)
 from movierec.service.history import ImportedHistory
 from movierec.service.jobs import Jobs, fit_job
+from movierec.service.model_cache import ModelCache
 from movierec.service.mood import mood_list, parse_mood
 from movierec.service.picks import (PickSpec, ResolvedPick, ResolvedPicks, parse_picks,
                                    resolve_picks)
 from movierec.service.reactions import (Reaction, check_reactions, folded, named,
                                        session_list, unwanted)
-from movierec.service.request import (Checked, Settings, check_settings, describe_filter,
-                                      model_key)
+from movierec.service.request import Checked, Settings, check_settings, describe_filter
+from movierec.service.warming import Warming
 
 Say = Callable[[str], None]
 Thumb = tuple[int, bool | str]     # (movie index, a reaction: 👍 True, 👎 False, or its name)
@@ -68,7 +71,7 @@ class _LRU:
                 self._data.popitem(last=False)
 
 
-class Service:
+class Service(ModelCache, Warming):
     """Dataset, title index, fitted models and feedback store for every request on one dataset.
 
     Give ``data`` (a dataset name, prepared on first use) or an already-built ``dataset``
@@ -221,105 +224,6 @@ class Service:
         """Search-as-you-type candidates for a partly typed title."""
         return self.index.suggest(str(text), max(1, min(int(limit), 25)))
 
-    # --- models ----------------------------------------------------------------------------
-    def model(self, method: str | Checked | None = None,
-              progress: Say | None = None) -> Recommender:
-        """The fitted model of a menu key (or a checked request): from memory, else from the
-        trained-model cache, else fitted now (and saved)."""
-        if isinstance(method, Checked):
-            name, options = method.choice.name, method.options
-        else:
-            choice = parse_method(method or self.default_method)
-            name, options = choice.name, choice.options
-        key = model_key(name, options)
-        model = self._models.get(key)
-        if model is not None:
-            return model
-        dataset = self.dataset
-        with self._lock(f"model:{key}"):
-            model = self._models.get(key)
-            if model is None:
-                from movierec.models.trained import fit
-
-                t0 = time.perf_counter()
-                try:
-                    model = fit(name, dataset, options or None,
-                                progress=progress or self._say).model
-                except (ImportError, OSError, RuntimeError, MemoryError) as exc:
-                    raise ServiceError("method_unavailable", f"{name} is not available here "
-                                       f"({type(exc).__name__}: {str(exc)[:200]}); choose "
-                                       "another method")
-                self.timings[f"model:{key}"] = time.perf_counter() - t0
-                self._models[key] = model
-        return model
-
-    def is_ready(self, method: str) -> bool:
-        """Loaded, or saved for this dataset (so choosing it needs no training). Asked of
-        a dataset not loaded yet, it reads the fingerprint from the manifest alone."""
-        from movierec.models.trained import folder_for
-
-        choice = parse_method(method)
-        if model_key(choice.name, choice.options) in self._models:
-            return True
-        fingerprint = self.fingerprint()
-        if fingerprint is None:
-            return False
-        options = choice.options or self._tuned_options(choice.name)
-        return (folder_for(self.data_name, fingerprint, choice.name, options)
-                / "model.json").is_file()
-
-    def fingerprint(self) -> str | None:
-        """The dataset's fingerprint, without loading it when it is not loaded yet."""
-        if self._dataset is not None:
-            return self._dataset.fingerprint
-        if self._fingerprint is None:
-            from movierec.data.prepare import peek_fingerprint
-
-            try:
-                self._fingerprint = peek_fingerprint(self.data_name, self.data_dir)
-            except (KeyError, OSError, ValueError):
-                return None
-        return self._fingerprint
-
-    def method_state(self, method: str) -> str:
-        """``ready``, ``training`` (a background fit is running), ``failed: why`` or
-        ``not trained`` for a menu key."""
-        if self.is_ready(method):
-            return "ready"
-        job = self.jobs.get(fit_job(parse_method(method).key))
-        if job is None:
-            return "not trained"
-        if job.running:
-            pct = "" if job.fraction is None else f" {100 * job.fraction:.0f}%"
-            return f"training{pct}"
-        return "ready" if job.state == "done" else f"failed: {job.error}"
-
-    def _model_for(self, checked: Checked,
-                   progress: Say | None) -> tuple[Recommender, str, str]:
-        """The model to answer with, a note when it stands in for the one asked, and the
-        menu key of the method that answers.
-
-        Without ``background`` this is `model` (fitted now when it must be). With it, a
-        method that would have to be fitted first is fitted in a background job instead,
-        and the answer comes from the default method (or popularity, while the default
-        itself is still being fitted); the note says so and how far the job has got.
-        """
-        key = checked.choice.key
-        if not self.background or self.is_ready(key):
-            return self.model(checked, progress), "", key
-        prior = self.jobs.get(fit_job(key))
-        if prior is not None and prior.state == "failed":
-            raise ServiceError("method_unavailable", f"{key} could not be trained here "
-                               f"({prior.error}); choose another method")
-        job = self.jobs.start(fit_job(key), key, lambda say: self.model(checked, say))
-        for stand_in in (self.default_method, "popularity"):
-            if stand_in != key and (stand_in == "popularity" or self.is_ready(stand_in)):
-                model = self.model(stand_in, progress)
-                return model, (f"{key} is being trained in the background ({job.describe()}); "
-                               f"this list is from {stand_in} meanwhile. Ask again once the "
-                               "menu shows it ready."), stand_in
-        return self.model(checked, progress), "", key
-
     # --- the request ------------------------------------------------------------------------
     def resolve(self, picks: Sequence[PickSpec | str]) -> ResolvedPicks:
         """Picks (specs, or texts in the picks grammar) found in the catalog."""
@@ -406,27 +310,6 @@ class Service:
         if not stand_in:   # a stand-in's answer must not outlive the background fit
             self._answers.put(key, answer)
         return answer
-
-    def _tuned_options(self, method: str) -> dict | None:
-        """What `movierec tune` chose for ``method`` on this data (read once per process:
-        the menu's timer and every answer ask)."""
-        if method not in self._tuned:
-            from movierec.models.tuned import tuned_options
-
-            fingerprint = self.fingerprint()
-            if fingerprint is None:
-                return None
-            self._tuned[method] = tuned_options(self.data_name, fingerprint, method)
-        return self._tuned[method]
-
-    def _tuned_note(self, checked: Checked, model, stand_in: str) -> tuple[str, ...]:
-        """A note when the method runs with settings `movierec tune` chose for this data."""
-        if model is None or stand_in or checked.options:
-            return ()
-        if not self._tuned_options(checked.choice.name):
-            return ()
-        return (f"{checked.choice.name} uses the settings movierec tune chose for "
-                f"{self.data_name} on validation people",)
 
     def _profile(self, resolved: ResolvedPicks, reactions: Sequence[Reaction],
                  history: ImportedHistory | None = None, need_picks: bool = True) -> Profile:
@@ -583,68 +466,3 @@ class Service:
                              shown=[r.index for r in shown.results])
         others = [(m, r) for m, r in thumbs if int(m) != movie]
         return self.recommend(picks, settings, [*others, (movie, said)], progress, **request)
-
-    # --- catalog facts the pages need ---------------------------------------------------------
-    def well_known(self, n: int = 400) -> np.ndarray:
-        """The ``n`` best-known movies (most ratings here, then TMDb votes), best first."""
-        catalog = self.catalog
-        known = np.asarray(catalog.n_ratings(), dtype=np.float64) + 1e-3 * catalog.popularity()
-        order = np.argsort(-known, kind="stable")
-        has_year = np.isfinite(catalog.year_array[order])
-        return order[has_year][:n]
-
-    def catalog_map(self, progress: Say | None = None):
-        """The 2-D map of well-known movies for the Explore tab (built/cached on first use)."""
-        from movierec.service.maps import build_map
-
-        t0 = time.perf_counter()
-        cmap = build_map(self.dataset, progress=progress or self._say)
-        self.timings.setdefault("map", time.perf_counter() - t0)
-        return cmap
-
-    # --- warming -------------------------------------------------------------------------------
-    def warm(self, methods: Sequence[str] | None = None, include_map: bool = False) -> dict:
-        """Load the dataset, index and models now, and run one recommendation through each
-        (filling lazily built caches so the first real person does not pay for them)."""
-        t0 = time.perf_counter()
-        self.index.search("warm up")
-        top = self.well_known(3)
-        for method in methods or (self.default_method,):
-            model = self.model(method)
-            if len(top) >= 3:
-                model.recommend(Profile.from_picks(top[:3].tolist()), k=10)
-        self.timings["warm"] = time.perf_counter() - t0
-        self._say("ready")
-        self.item_space   # noqa: B018 - built now, before anyone reacts to a list
-        if include_map:
-            try:
-                self.catalog_map(lambda _m: None)
-            except Exception:  # noqa: BLE001 - the Explore tab reports it when opened
-                pass
-        return dict(self.timings)
-
-    def start_warming(self, methods: Sequence[str] | None = None,
-                      include_map: bool = False) -> threading.Thread:
-        """`warm` in a daemon thread; `wait_ready` re-raises what went wrong there. With
-        ``include_map`` the map keeps loading in the same thread once the models are warm."""
-        def run():
-            try:
-                self.warm(methods)
-            except BaseException as exc:  # noqa: BLE001 - reported by wait_ready
-                self._warm_error = exc
-            finally:
-                self._ready.set()
-            if include_map and self._warm_error is None:   # a job: the Explore tab sees it
-                self.jobs.start("map", "catalog map", self.catalog_map)
-
-        self._warm_thread = threading.Thread(target=run, name="movierec-warm", daemon=True)
-        self._warm_thread.start()
-        return self._warm_thread
-
-    def wait_ready(self, timeout: float | None = None) -> None:
-        """Block until `start_warming` has the models ready; re-raise what went wrong there."""
-        if self._warm_thread is not None:
-            self._ready.wait(timeout)
-        if self._warm_error is not None:
-            raise self._warm_error
-
