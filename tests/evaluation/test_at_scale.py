@@ -18,6 +18,9 @@ def test_at_scale_all_skips_the_slow_methods_and_peers_and_says_how_to_ask():
     assert set(plan.skip_models) == set(SLOW_METHODS) and set(plan.skip_peers) == set(SLOW_PEERS)
     assert plan.folds is None, "heldout-users is one split already"
     assert "26,024,289 ratings" in plan.notes[0] and "--models" in plan.notes[0]
+    # of the slow peers only RecVAE ranks people; its omission is said, Surprise's is not
+    assert any("cornac-recvae" in n and "--peers" in n for n in plan.notes)
+    assert not any("surprise" in n for n in plan.notes)
 
 
 def test_the_ratings_protocol_keeps_its_rating_models_and_makes_one_split():

@@ -145,3 +145,25 @@ def test_textbook_ease_from_cornac_folds_people_in_with_its_own_B(data, heldout)
     tuned = p.CornacEASEPeer(0, lamb=50.0, posB=False)
     tuned.fit(heldout.train, [c.profile for c in heldout.cases], None)
     assert tuned._model.lamb == 50.0 and (tuned._model.B < 0).any()
+
+
+def test_recvae_from_cornac_folds_people_in_through_its_encoder(monkeypatch):
+    pytest.importorskip("cornac")
+    data = block_dataset(movies_per_block=60, seed=0)        # cornac's RecVAE needs 100+
+    heldout = splitters.heldout_users(data, picks=3, test_users=0.3, seed=0)
+    blocks = np.array(data.manifest["blocks"])
+    peer = p.CornacRecVAEPeer(0, n_epochs=40, hidden_dim=64, latent_dim=16)
+    peer.fit(heldout.train, [c.profile for c in heldout.cases], None)
+    assert peer._model.n_epochs == 40 and peer._model.hidden_dim == 64   # settings reach it
+    # trained on the training people only; a case is its positives through the encoder
+    assert peer._model.mydata.num_users == heldout.train.ratings.n_users
+    monkeypatch.setattr(type(peer._model), "fit", lambda *a, **k: pytest.fail("refit"))
+    assert in_block_share(peer, heldout, blocks) > 0.8
+    first = peer.recommend(0, 10)
+    np.testing.assert_array_equal(first, peer.recommend(0, 10))   # no dropout, no sampling
+
+
+def test_recvae_says_why_it_cannot_fit_a_small_catalog(data, heldout):
+    pytest.importorskip("cornac")
+    with pytest.raises(ValueError, match="at least 100 movies"):
+        fitted(p.CornacRecVAEPeer, heldout)

@@ -130,8 +130,8 @@ def evaluate(
                                "(from 5M ratings on, 'all' leaves out the methods slow to fit "
                                "there and says which)."),
     peers: str = typer.Option("all", "--peers", help="'all', 'none' or comma-separated peer names "
-                              "(implicit-als, implicit-bpr, implicit-lmf, cornac-ease, popular, "
-                              "random, surprise-svd, "
+                              "(implicit-als, implicit-bpr, implicit-lmf, cornac-ease, "
+                              "cornac-recvae, popular, random, surprise-svd, "
                               "surprise-svdpp, surprise-knnbaseline)."),
     k: int = typer.Option(10, "-k", "--top", help="List length the headline metrics use."),
     folds: Optional[int] = typer.Option(None, "--folds", help="ratings: k-fold count (default 5, "

@@ -37,7 +37,8 @@ def tune(
                                help="'all' or comma-separated methods to tune."),
     peers: str = typer.Option("all", "--peers",
                               help="'all', 'none' or comma-separated peers (implicit-als, "
-                              "implicit-bpr, implicit-lmf, cornac-ease), tuned with the same "
+                              "implicit-bpr, implicit-lmf, cornac-ease, cornac-recvae), tuned with "
+                              "the same "
                               "budget."),
     picks: int = typer.Option(3, "--picks", help="Liked movies each validation person names."),
     fold_in: Optional[float] = typer.Option(None, "--fold-in", help="Instead of --picks: the "

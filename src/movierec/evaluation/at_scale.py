@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from movierec.evaluation.choice import means_all
+from movierec.evaluation.peers import RATING_PEERS
 
 LARGE = 5_000_000      # ratings from which the default sets and folds shrink
 
@@ -36,6 +37,8 @@ SLOW_PEERS: dict[str, str] = {
     "peer:surprise-svd": "pure-Python-loop SGD over every rating, 20 epochs (about 15 min)",
     "peer:surprise-svdpp": "SVD++ over every rating (hours)",
     "peer:surprise-knnbaseline": "a dense 45k x 45k movie similarity matrix (16 GB)",
+    "peer:cornac-recvae": "200 passes of 45k-wide dense batches over 270k people, each "
+                          "epoch ranked again (hours)",
 }
 
 
@@ -66,8 +69,9 @@ def plan_for(n_ratings: int, protocol: str, models, peers, folds: int | None,
                           f"({why}); name them with --models to include them")
     if means_all(peers):
         plan.skip_peers = tuple(SLOW_PEERS)
-        if protocol == "ratings":
-            why = "; ".join(f"{p.removeprefix('peer:')}: {SLOW_PEERS[p]}" for p in SLOW_PEERS)
+        applies = [p for p in SLOW_PEERS if (p in RATING_PEERS) == (protocol == "ratings")]
+        if applies:
+            why = "; ".join(f"{p.removeprefix('peer:')}: {SLOW_PEERS[p]}" for p in applies)
             plan.notes.append(f"at {size}, 'all' leaves out the peers slow to fit at this "
                               f"size ({why}); name them with --peers to include them")
     if protocol == "ratings" and folds is None:

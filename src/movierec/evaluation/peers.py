@@ -12,8 +12,10 @@ shows, so that a number in our table can be read against a familiar yardstick:
   (``recommend(..., recalculate_user=True)``); BPR and LMF cannot, so the test person's
   *profile rows are part of their training matrix*, as implicit's examples train, then
   ``model.recommend(userid, user_items[userid], N, filter_already_liked_items=True)``; plus
-  the most-rated movies and a random draw. Their settings are the library's defaults unless
-  `movierec tune` chose others (``params``).
+  the most-rated movies and a random draw;
+- top-N from cornac: textbook EASE and RecVAE (a Mult-VAE successor), each folding a new
+  person in by its own mechanism (EASE: positives times B; RecVAE: the encoder's mean).
+Their settings are the library's defaults unless `movierec tune` chose others (``params``).
 
 Our models see a held-out person only through ``recommend(profile)``; peers get the easier,
 conventional set-up. Peer names start with ``peer:`` in every table.
@@ -201,33 +203,38 @@ class ImplicitLMFPeer(ImplicitPeer):
         return LogisticMatrixFactorization(random_state=self.seed, num_threads=1, **self.params)
 
 
-class CornacEASEPeer(TopNPeer):
-    """Cornac's EASE (Steck 2019, the textbook item-item ridge regression) on binary
-    positives of the most-rated movies (`MAX_ITEMS`, as our EASE keeps); a new person is
-    folded in by EASE's own mechanism: their positives times the library's learnt B."""
+class CornacPeer(TopNPeer):
+    """A cornac model on binary positives of the ``max_items`` most-liked movies, folding a
+    new person in by the model's own mechanism (`_scores` of their positives' indicator
+    vector): their profile never enters the training matrix."""
 
-    name = PREFIX + "cornac-ease"
-    MAX_ITEMS = 6000
+    max_items: ClassVar[int | None] = None
 
     def _fit(self, train: Dataset, profiles: list, train_rows: np.ndarray | None) -> None:
         from cornac.data import Dataset as CornacDataset
-        from cornac.models import EASE
 
         m = train.ratings.matrix.tocoo()
         liked = m.data >= MIN_POSITIVE
         counts = np.bincount(m.col[liked], minlength=train.ratings.n_movies)
-        kept = np.argsort(-counts, kind="stable")[: self.MAX_ITEMS]
+        kept = np.argsort(-counts, kind="stable")[: self.max_items]
         kept = kept[counts[kept] > 0]
         keep = liked & np.isin(m.col, kept)
         triplets = list(zip(m.row[keep].astype(str), m.col[keep].astype(str),
                             np.ones(int(keep.sum()))))
         data = CornacDataset.from_uir(triplets, seed=self.seed)
-        self._model = EASE(seed=self.seed, verbose=False, **self.params).fit(data)
+        self._model = self._build_and_fit(data)
         self._movie_of = np.array([int(raw) for raw in data.item_ids], dtype=np.int64)
         self._column = {movie: j for j, movie in enumerate(self._movie_of)}
         self._profiles = profiles
         self._train_rows = train_rows
         self._train = train
+
+    @abstractmethod
+    def _build_and_fit(self, data): ...
+
+    @abstractmethod
+    def _scores(self, x: np.ndarray) -> np.ndarray:
+        """Scores of the modelled movies for one person's positives indicator ``x``."""
 
     def _positives(self, case: int) -> list[int]:
         if self._train_rows is None:
@@ -239,13 +246,57 @@ class CornacEASEPeer(TopNPeer):
         return [self._column[int(i)] for i in items if int(i) in self._column]
 
     def recommend(self, case: int, k: int) -> np.ndarray:
-        x = np.zeros(len(self._movie_of))
+        x = np.zeros(len(self._movie_of), dtype=np.float32)
         x[self._positives(case)] = 1.0
-        scores = x @ self._model.B
-        order = np.argsort(-scores, kind="stable")
+        order = np.argsort(-self._scores(x), kind="stable")
         movies = self._movie_of[order]
         seen = self._excluded(case)
         return movies[~np.isin(movies, seen)][:k].astype(np.int64)
+
+
+class CornacEASEPeer(CornacPeer):
+    """Cornac's EASE (Steck 2019, the textbook item-item ridge regression) on binary
+    positives of the most-rated movies (`max_items`, as our EASE keeps); a new person is
+    folded in by EASE's own mechanism: their positives times the library's learnt B."""
+
+    name = PREFIX + "cornac-ease"
+    max_items = 6000
+
+    def _build_and_fit(self, data):
+        from cornac.models import EASE
+
+        return EASE(seed=self.seed, verbose=False, **self.params).fit(data)
+
+    def _scores(self, x: np.ndarray) -> np.ndarray:
+        return x @ self._model.B
+
+
+class CornacRecVAEPeer(CornacPeer):
+    """Cornac's RecVAE (Shenbin et al. 2020: a Mult-VAE with a composite prior, a denser
+    encoder and alternating updates), on binary positives of every liked movie; a new person
+    is folded in by the autoencoder's own mechanism: their positives through the encoder's
+    mean (no dropout, no sampling), then the decoder. Library defaults, on the CPU."""
+
+    name = PREFIX + "cornac-recvae"
+
+    MIN_ITEMS = 100     # cornac's fit ranks each epoch by NDCG@100: it fails on fewer
+
+    def _build_and_fit(self, data):
+        from cornac.models import RecVAE
+
+        if data.num_items < self.MIN_ITEMS:
+            raise ValueError(f"cornac's RecVAE needs at least {self.MIN_ITEMS} movies with a "
+                             f"liked rating (it ranks by NDCG@100 after every epoch); this "
+                             f"training data has {data.num_items}")
+        return RecVAE(seed=self.seed, verbose=False, use_gpu=False, **self.params).fit(data)
+
+    def _scores(self, x: np.ndarray) -> np.ndarray:
+        import torch
+
+        net = self._model.recvae_model.eval()
+        with torch.no_grad():
+            out = net(torch.from_numpy(x[None, :]), calculate_loss=False, dropout_rate=0.0)
+        return out[0].numpy()
 
 
 def cornac_available() -> bool:
@@ -326,8 +377,9 @@ def surprise_peers(seed: int = 0) -> dict[str, Callable[[], SurprisePeer]]:
 
 TOPN_PEERS: dict[str, type[TopNPeer]] = {
     p.name: p for p in (ImplicitALSPeer, ImplicitBPRPeer, ImplicitLMFPeer, CornacEASEPeer,
-                        PopularPeer, RandomPeer)
+                        CornacRecVAEPeer, PopularPeer, RandomPeer)
 }
+CORNAC_PEERS = (CornacEASEPeer.name, CornacRecVAEPeer.name)
 CORNAC_MISSING = ("cornac is not installed, so the cornac peers are skipped; install them with: "
                   "pip install 'movierec[peers]'")
 RATING_PEERS = (PREFIX + "surprise-svd", PREFIX + "surprise-svdpp", PREFIX + "surprise-knnbaseline")

@@ -112,8 +112,8 @@ def resolve_peers(spec, protocol: str, seed: int, skip: Sequence[str] = ()
     surprise = peer_lib.surprise_peers(seed)
     if any(n in peer_lib.RATING_PEERS for n in wanted) and not surprise:
         notes.append(peer_lib.SURPRISE_MISSING)
-    if peer_lib.CornacEASEPeer.name in wanted and not peer_lib.cornac_available():
-        wanted.remove(peer_lib.CornacEASEPeer.name)
+    if any(n in peer_lib.CORNAC_PEERS for n in wanted) and not peer_lib.cornac_available():
+        wanted = [n for n in wanted if n not in peer_lib.CORNAC_PEERS]
         notes.append(peer_lib.CORNAC_MISSING)
     for n in wanted:
         if n in peer_lib.TOPN_PEERS:

@@ -81,6 +81,12 @@ PEER_SPACES: dict[str, Space] = {
     peer_lib.PREFIX + "cornac-ease": lambda t, d: {
         "lamb": t.suggest_float("lamb", 0.5 * _per_movie(d), 200 * _per_movie(d), log=True),
         "posB": t.suggest_categorical("posB", [True, False])},
+    peer_lib.PREFIX + "cornac-recvae": lambda t, d: {
+        "n_epochs": t.suggest_int("n_epochs", 5, 50, log=True),
+        "lr": t.suggest_float("lr", 1e-4, 3e-3, log=True),
+        "gamma": t.suggest_float("gamma", 1e-3, 2e-2, log=True),
+        "hidden_dim": t.suggest_categorical("hidden_dim", [200, 600]),
+        "latent_dim": t.suggest_categorical("latent_dim", [100, 200])},
     peer_lib.PREFIX + "implicit-lmf": lambda t, d: {
         "factors": t.suggest_categorical("factors", [16, 32, 64]),
         "learning_rate": t.suggest_float("learning_rate", 0.05, 3.0, log=True),
