@@ -18,6 +18,8 @@ def test_at_scale_all_skips_the_slow_methods_and_peers_and_says_how_to_ask():
     assert set(plan.skip_models) == set(SLOW_METHODS) and set(plan.skip_peers) == set(SLOW_PEERS)
     assert plan.folds is None, "heldout-users is one split already"
     assert "26,024,289 ratings" in plan.notes[0] and "--models" in plan.notes[0]
+    assert plan.peer_threads == 0 and any("every core" in n for n in plan.notes)
+    assert plan_for(1_000_000, "heldout-users", "all", None, None).peer_threads == 1
     # of the slow peers only RecVAE ranks people; its omission is said, Surprise's is not
     assert any("cornac-recvae" in n and "--peers" in n for n in plan.notes)
     assert not any("surprise" in n for n in plan.notes)
@@ -33,7 +35,8 @@ def test_the_ratings_protocol_keeps_its_rating_models_and_makes_one_split():
 
 def test_named_methods_peers_and_folds_are_run_as_asked():
     plan = plan_for(26_024_289, "ratings", "svd,mlp", "surprise-svd", 5)
-    assert plan.skip_models == plan.skip_peers == () and plan.folds == 5 and not plan.notes
+    assert plan.skip_models == plan.skip_peers == () and plan.folds == 5
+    assert [n for n in plan.notes if "every core" not in n] == []   # only the threads note
 
 
 def test_resolving_all_leaves_the_skipped_out():

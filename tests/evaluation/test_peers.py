@@ -69,6 +69,13 @@ def test_als_folds_each_new_person_in_without_refitting(heldout, monkeypatch):
     assert calls == [True, True, True]
 
 
+@pytest.mark.parametrize("cls", [p.ImplicitALSPeer, p.ImplicitBPRPeer, p.ImplicitLMFPeer])
+def test_implicit_peers_train_on_one_thread_unless_told(cls):
+    assert cls(0)._build().num_threads == 1            # reproducible numbers by default
+    assert cls(0, threads=2)._build().num_threads == 2
+    assert "threads" not in cls(0, threads=2).params    # not a library setting to tune
+
+
 def test_peer_settings_reach_the_library(heldout):
     peer = p.ImplicitBPRPeer(0, factors=7, iterations=5)
     peer.fit(heldout.train, [c.profile for c in heldout.cases], None)

@@ -1,5 +1,5 @@
 """What an evaluation runs by default when the data is large (The Movies Dataset's full 26M
-ratings): the methods and peers whose fits fit the time, and one split.
+ratings): the methods and peers whose fits fit the time, one split, peers on every core.
 
 `movierec evaluate --data the-movies-dataset-full --max-users 5000` should finish both
 protocols in well under an hour on a laptop-class machine (docs/SCALE.md). Run as on small
@@ -49,6 +49,7 @@ class ScalePlan:
     skip_models: tuple[str, ...] = ()
     skip_peers: tuple[str, ...] = ()
     folds: int | None = None
+    peer_threads: int = 1        # 1: the peers' numbers reproduce exactly; 0: every core
     notes: list[str] = field(default_factory=list)
 
 
@@ -74,6 +75,10 @@ def plan_for(n_ratings: int, protocol: str, models, peers, folds: int | None,
             why = "; ".join(f"{p.removeprefix('peer:')}: {SLOW_PEERS[p]}" for p in applies)
             plan.notes.append(f"at {size}, 'all' leaves out the peers slow to fit at this "
                               f"size ({why}); name them with --peers to include them")
+    plan.peer_threads = 0
+    plan.notes.append(f"at {size}, implicit's peers train on every core (BPR's and LMF's "
+                      "parallel updates make their numbers vary slightly from run to run; one "
+                      "thread, as on small data, takes 16 min for BPR alone)")
     if protocol == "ratings" and folds is None:
         plan.folds = 1
         plan.notes.append(f"at {size}, the ratings protocol makes one 80/20 split instead of "

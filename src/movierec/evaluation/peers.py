@@ -45,8 +45,9 @@ class TopNPeer(ABC):
 
     name: ClassVar[str] = "peer"
 
-    def __init__(self, seed: int = 0, **params):
+    def __init__(self, seed: int = 0, threads: int = 1, **params):
         self.seed = seed
+        self.threads = threads                    # 1: reproducible; 0: every core (at scale)
         self.params = params                      # library settings (`movierec tune` sets)
         self._seen: sp.csr_matrix | None = None   # per case: the movies of its profile
 
@@ -170,7 +171,8 @@ class ImplicitALSPeer(ImplicitPeer):
     def _build(self):
         from implicit.cpu.als import AlternatingLeastSquares
 
-        return AlternatingLeastSquares(random_state=self.seed, num_threads=1, **self.params)
+        return AlternatingLeastSquares(random_state=self.seed, num_threads=self.threads,
+                                      **self.params)
 
     def _weights(self, positives: sp.csr_matrix) -> sp.csr_matrix:
         from implicit.nearest_neighbours import bm25_weight
@@ -188,7 +190,8 @@ class ImplicitBPRPeer(ImplicitPeer):
     def _build(self):
         from implicit.cpu.bpr import BayesianPersonalizedRanking
 
-        return BayesianPersonalizedRanking(random_state=self.seed, num_threads=1, **self.params)
+        return BayesianPersonalizedRanking(random_state=self.seed, num_threads=self.threads,
+                                          **self.params)
 
 
 class ImplicitLMFPeer(ImplicitPeer):
@@ -200,7 +203,8 @@ class ImplicitLMFPeer(ImplicitPeer):
     def _build(self):
         from implicit.cpu.lmf import LogisticMatrixFactorization
 
-        return LogisticMatrixFactorization(random_state=self.seed, num_threads=1, **self.params)
+        return LogisticMatrixFactorization(random_state=self.seed, num_threads=self.threads,
+                                          **self.params)
 
 
 class CornacPeer(TopNPeer):

@@ -97,10 +97,10 @@ def resolve_models(spec, protocol: str, skip: Sequence[str] = ()
     return contenders, errors, notes
 
 
-def resolve_peers(spec, protocol: str, seed: int, skip: Sequence[str] = ()
+def resolve_peers(spec, protocol: str, seed: int, skip: Sequence[str] = (), threads: int = 1
                   ) -> tuple[list[Contender], list[str]]:
     """Peers that fit this protocol -> (contenders, notes); "all" less ``skip``; Surprise
-    is optional."""
+    is optional; ``threads`` for the libraries that take it (1: reproducible)."""
     names = chosen_names(spec)
     wanted = [p for p in peer_lib.ALL_PEERS if p not in skip] if names is None \
         else [peer_lib.peer_key(n) for n in names]
@@ -117,7 +117,8 @@ def resolve_peers(spec, protocol: str, seed: int, skip: Sequence[str] = ()
         notes.append(peer_lib.CORNAC_MISSING)
     for n in wanted:
         if n in peer_lib.TOPN_PEERS:
-            out.append(Contender(n, "peer", lambda c=peer_lib.TOPN_PEERS[n]: c(seed)))
+            out.append(Contender(n, "peer",
+                                 lambda c=peer_lib.TOPN_PEERS[n]: c(seed, threads=threads)))
         elif n in surprise:
             out.append(Contender(n, "peer", surprise[n]))
     return out, notes
@@ -259,7 +260,8 @@ def run_evaluation(dataset: Dataset, protocol: str = "heldout-users",
                              large=at_scale.LARGE)
     folds = plan.folds
     ours, errors, notes = resolve_models(models, protocol, plan.skip_models)
-    theirs, peer_notes = resolve_peers(peers, protocol, seed, plan.skip_peers)
+    theirs, peer_notes = resolve_peers(peers, protocol, seed, plan.skip_peers,
+                                       plan.peer_threads)
     notes += plan.notes + peer_notes
     contenders = ours + theirs
     say("making splits", 0.0)
