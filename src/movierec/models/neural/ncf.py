@@ -28,8 +28,9 @@ person's vector raises its score most (`pull_contributions`), with what the two 
 With more modelled movies than ``candidates`` (the full data: 44.8k), a request ranks them
 all by the network's linearisation around the average person (`ncf_net.Linearised`: exact
 for the GMF tower) and runs the network on the best 2,000 only; the rest keep the linear
-order below them. At 1M synthetic ratings this took recommend() from 18 to about 7 ms p50,
-every exact top 10 kept. Its cost on ML-100k at the same share of the movies (74 of
+order below them. At 1M synthetic ratings (on a CPU shared with an evaluation) this took
+recommend() from 18 to 10 ms p50, every exact top 10 kept (docs/SCALE.md has the 26M
+numbers). Its cost on ML-100k at the same share of the movies (74 of
 1,651; `benchmarks/bench_candidates.py`, 188 held-out people): 3 picks 0.4896 → 0.4896
 (99.6% of the exact top 10 kept), 80% fold-in 0.2519 → 0.2458 (-0.006 ± 0.003; 97.8%
 kept): a person with many picks moves further from the average, where the expansion is
