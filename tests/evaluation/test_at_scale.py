@@ -20,9 +20,7 @@ def test_at_scale_all_skips_the_slow_methods_and_peers_and_says_how_to_ask():
     assert "26,024,289 ratings" in plan.notes[0] and "--models" in plan.notes[0]
     assert plan.peer_threads == 0 and any("every core" in n for n in plan.notes)
     assert plan_for(1_000_000, "heldout-users", "all", None, None).peer_threads == 1
-    # of the slow peers only RecVAE ranks people; its omission is said, Surprise's is not
-    assert any("cornac-recvae" in n and "--peers" in n for n in plan.notes)
-    assert not any("surprise" in n for n in plan.notes)
+    assert not any("surprise" in n for n in plan.notes)    # they do not rank people anyway
 
 
 def test_the_ratings_protocol_keeps_its_rating_models_and_makes_one_split():
@@ -53,3 +51,11 @@ def test_a_large_ratings_evaluation_makes_one_split_and_notes_it(monkeypatch):
                                    seed=0, reuse_fits=False)
     assert len(result.meta["splits"]) == 1
     assert any("one 80/20 split" in n for n in result.meta["notes"])
+
+
+def test_all_leaves_the_opt_in_peers_out_and_says_so_naming_them_runs_them():
+    peers, notes = runner.resolve_peers("all", "heldout-users", 0)
+    assert "peer:cornac-recvae" not in [p.name for p in peers]
+    assert any("cornac-recvae" in n and "--peers" in n for n in notes)
+    peers, notes = runner.resolve_peers("cornac-recvae", "heldout-users", 0)
+    assert [p.name for p in peers] == ["peer:cornac-recvae"] and not notes

@@ -131,8 +131,8 @@ def evaluate(
                                "there and says which)."),
     peers: str = typer.Option("all", "--peers", help="'all', 'none' or comma-separated peer names "
                               "(implicit-als, implicit-bpr, implicit-lmf, cornac-ease, "
-                              "cornac-recvae, popular, random, surprise-svd, "
-                              "surprise-svdpp, surprise-knnbaseline)."),
+                              "popular, random, surprise-svd, surprise-svdpp, "
+                              "surprise-knnbaseline; cornac-recvae only when named)."),
     k: int = typer.Option(10, "-k", "--top", help="List length the headline metrics use."),
     folds: Optional[int] = typer.Option(None, "--folds", help="ratings: k-fold count (default 5, "
                                         "one split from 5M ratings on; ML-100k uses u1..u5); "

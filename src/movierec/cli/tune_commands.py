@@ -37,8 +37,8 @@ def tune(
                                help="'all' or comma-separated methods to tune."),
     peers: str = typer.Option("all", "--peers",
                               help="'all', 'none' or comma-separated peers (implicit-als, "
-                              "implicit-bpr, implicit-lmf, cornac-ease, cornac-recvae), tuned with "
-                              "the same "
+                              "implicit-bpr, implicit-lmf, cornac-ease; cornac-recvae only when "
+                              "named: its fits are slow), tuned with the same "
                               "budget."),
     picks: int = typer.Option(3, "--picks", help="Liked movies each validation person names."),
     fold_in: Optional[float] = typer.Option(None, "--fold-in", help="Instead of --picks: the "
@@ -53,7 +53,7 @@ def tune(
 ):
     """Search each method's settings on validation people carved from the training people
     (optuna TPE; resumable); `recommend`, the app, `train` and `evaluate` then use them."""
-    from movierec.evaluation.tuning import TUNABLE, TUNABLE_PEERS, TuneError
+    from movierec.evaluation.tuning import DEFAULT_PEERS, TUNABLE, TuneError
     from movierec.evaluation.tuning import tune as run_tune
     from movierec.models.tuned import tuning_dir
 
@@ -68,7 +68,7 @@ def tune(
     if fold_in is not None and not 0 < fold_in < 1:
         fail(f"--fold-in is a share between 0 and 1 (e.g. 0.8), not {fold_in:g}", as_json)
     try:
-        ours, theirs = _names(models, TUNABLE), _names(peers, TUNABLE_PEERS, peers=True)
+        ours, theirs = _names(models, TUNABLE), _names(peers, DEFAULT_PEERS, peers=True)
     except KeyError as exc:
         fail(str(exc.args[0]), as_json)
     dataset = open_dataset(data, data_dir, quiet=as_json)

@@ -37,8 +37,6 @@ SLOW_PEERS: dict[str, str] = {
     "peer:surprise-svd": "pure-Python-loop SGD over every rating, 20 epochs (about 15 min)",
     "peer:surprise-svdpp": "SVD++ over every rating (hours)",
     "peer:surprise-knnbaseline": "a dense 45k x 45k movie similarity matrix (16 GB)",
-    "peer:cornac-recvae": "200 passes of 45k-wide dense batches over 270k people, each "
-                          "epoch ranked again (hours)",
 }
 
 

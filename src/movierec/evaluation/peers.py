@@ -384,6 +384,9 @@ TOPN_PEERS: dict[str, type[TopNPeer]] = {
                         CornacRecVAEPeer, PopularPeer, RandomPeer)
 }
 CORNAC_PEERS = (CornacEASEPeer.name, CornacRecVAEPeer.name)
+# run only when named ("all" leaves them out, saying so): one RecVAE fit took 203 s on
+# ML-100k (50 epochs, each ranked again by cornac), 5 folds most of 20 minutes
+OPT_IN_PEERS = (CornacRecVAEPeer.name,)
 CORNAC_MISSING = ("cornac is not installed, so the cornac peers are skipped; install them with: "
                   "pip install 'movierec[peers]'")
 RATING_PEERS = (PREFIX + "surprise-svd", PREFIX + "surprise-svdpp", PREFIX + "surprise-knnbaseline")

@@ -102,11 +102,14 @@ def resolve_peers(spec, protocol: str, seed: int, skip: Sequence[str] = (), thre
     """Peers that fit this protocol -> (contenders, notes); "all" less ``skip``; Surprise
     is optional; ``threads`` for the libraries that take it (1: reproducible)."""
     names = chosen_names(spec)
-    wanted = [p for p in peer_lib.ALL_PEERS if p not in skip] if names is None \
-        else [peer_lib.peer_key(n) for n in names]
+    wanted = [p for p in peer_lib.ALL_PEERS if p not in skip and p not in peer_lib.OPT_IN_PEERS
+              ] if names is None else [peer_lib.peer_key(n) for n in names]
     fits = peer_lib.RATING_PEERS if protocol == "ratings" else tuple(peer_lib.TOPN_PEERS)
     notes = [f"{n} does not apply to the {protocol} protocol" for n in wanted
              if n not in fits and names is not None]
+    if names is None and protocol != "ratings":
+        notes.append(f"'all' leaves out {', '.join(peer_lib.OPT_IN_PEERS)}, whose fits take "
+                     "minutes even on ML-100k; name it with --peers to include it")
     wanted = [n for n in wanted if n in fits]
     out: list[Contender] = []
     surprise = peer_lib.surprise_peers(seed)
