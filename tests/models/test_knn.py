@@ -268,8 +268,11 @@ def test_recommend_finds_neighbours_once_and_forgets_them_on_refit(fans, tiny):
     calls = []
     search = model._nearest
     model._nearest = lambda profile: calls.append(1) or search(profile)
+    lifts = []
+    lift = model.lift_evidence
+    model.lift_evidence = lambda u, s: lifts.append(1) or lift(u, s)
     model.recommend(Profile.from_picks([0]), k=3, min_picks=1)
-    assert len(calls) == 1
+    assert len(calls) == 1 and len(lifts) == 1
     model.recommend(Profile.from_picks([0, 1]), k=3, min_picks=1)
     assert len(calls) == 2
     model.fit(tiny)

@@ -82,7 +82,7 @@ class UserKNN(Recommender):
         self._base = np.asarray(loved.sum(axis=0), dtype=np.float64).ravel() / max(X.shape[0], 1)
         self._scorable = np.bincount(X.indices, minlength=X.shape[1]) > 0
         self._tie = popularity_tie_break(X)
-        self._last = None                        # (profile key, neighbours) of the last person
+        self._last = None                        # (profile key, neighbours[, evidence])
 
     def similarities(self, profile: Profile) -> np.ndarray:
         """Shrunk cosine of the person to every training user, over the picks (users,)."""
@@ -172,6 +172,17 @@ class UserKNN(Recommender):
         order = np.lexsort((positive, -vals))
         return positive[order], vals[order]
 
+    def _evidence(self, profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`lift_evidence` of the person's neighbours, kept with them for the explanation."""
+        users, sim = self.neighbours(profile)
+        key, last = profile.key(), self._last       # another request may have moved on
+        if last is not None and last[0] == key and len(last) == 3:
+            return last[2]
+        found = self.lift_evidence(users, sim)
+        if last is not None and last[0] == key:
+            self._last = (*last[:2], found)
+        return found
+
     def lift_evidence(self, users: np.ndarray, sim: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(share, lift, rated by a neighbour) per movie, for the neighbours ``users`` with
@@ -186,7 +197,7 @@ class UserKNN(Recommender):
         return share, lift, np.bincount(L.indices, minlength=L.shape[1]) > 0
 
     def score(self, profile: Profile) -> np.ndarray:
-        share, lift, voted = self.lift_evidence(*self.neighbours(profile))
+        share, lift, voted = self._evidence(profile)
         raw = share * np.power(lift, float(self.config.lift))
         return finish(raw, voted & self._scorable, self._tie)
 
@@ -205,7 +216,7 @@ class UserKNN(Recommender):
         order = np.argsort(-pref, kind="stable")
         loved_picks = picked[order][pref[order] > 0]
         users, sim = self.neighbours(profile)
-        _, lift, _ = self.lift_evidence(users, sim)
+        _, lift, _ = self._evidence(profile)
         stars = self._stars_rows(users)
         reasons = []
         near = _evidence(stars[:, loved_picks].toarray(), stars[:, items].toarray(),
