@@ -20,7 +20,7 @@ import numpy as np
 from movierec.data.dataset import Dataset
 from movierec.models.base import ModelConfig, Recommender
 from movierec.models.persist import nest, unnest
-from movierec.models.profile import Profile
+from movierec.models.profile import LastPerson, Profile
 from movierec.models.registry import create
 from movierec.models.standard_scores import zscores
 from movierec.models.validation import best_of_grid, carve
@@ -79,6 +79,7 @@ class BlendRecommender(Recommender):
             raise ValueError(f"{len(weights)} weights for {len(names)} members")
         self.weights = np.asarray(weights, dtype=np.float64)
         self.members = [m.fit(dataset) for m in self._members()]
+        self._last = LastPerson()
 
     def _choose_weights(self, dataset: Dataset) -> list[float]:
         """NDCG@10 of each grid point on validation people the members never saw."""
@@ -104,13 +105,7 @@ class BlendRecommender(Recommender):
         """Each member's scores for ``profile``; the last person's are kept, since
         `recommend` scores and then explains the same person (one pass over the three
         members instead of two; on the full data the answer stayed near 11 ms p50)."""
-        key = profile.key()
-        last = getattr(self, "_last", None)
-        if last is not None and last[0] == key and last[1] is self.members:
-            return last[2]
-        parts = [m.score(profile) for m in self.members]
-        self._last = (key, self.members, parts)
-        return parts
+        return self._last.get(profile, lambda p: [m.score(p) for m in self.members])
 
     def score(self, profile: Profile) -> np.ndarray:
         return fuse(self._parts(profile), self.weights).astype(np.float32)
@@ -141,3 +136,4 @@ class BlendRecommender(Recommender):
         self.selection = {}
         self.members = [m.restore(unnest(name, state), dataset)
                         for name, m in zip(self._names(), self._members())]
+        self._last = LastPerson()

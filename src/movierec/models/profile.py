@@ -142,3 +142,22 @@ class Profile:
                 "little to go on; add a few more favourites")
         if len(self.positives) == 0:
             raise ProfileError("all picks are disliked: add at least one movie you like")
+
+
+class LastPerson:
+    """One computation's answer for the last person, kept under `Profile.key`: `recommend`
+    scores and then explains the same person, so a fold-in or a neighbour search runs once.
+    A new slot per fit (set it where the model's state is set)."""
+
+    def __init__(self) -> None:
+        self._slot: tuple | None = None
+
+    def get(self, profile: Profile, compute):
+        """``compute(profile)``, or what it gave for this same person last time."""
+        key = profile.key()
+        slot = self._slot
+        if slot is not None and slot[0] == key:
+            return slot[1]
+        value = compute(profile)
+        self._slot = (key, value)
+        return value

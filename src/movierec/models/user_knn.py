@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from movierec.data.dataset import Dataset
 from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
-from movierec.models.profile import Profile
+from movierec.models.profile import LastPerson, Profile
 from movierec.models.knn import LOVED_AT, binary, centre, finish, picks, popularity_tie_break
 
 
@@ -82,7 +82,8 @@ class UserKNN(Recommender):
         self._base = np.asarray(loved.sum(axis=0), dtype=np.float64).ravel() / max(X.shape[0], 1)
         self._scorable = np.bincount(X.indices, minlength=X.shape[1]) > 0
         self._tie = popularity_tie_break(X)
-        self._last = None                        # (profile key, neighbours[, evidence])
+        self._last = LastPerson()                # the last person's neighbours ...
+        self._last_evidence = LastPerson()       # ... and their lift evidence
 
     def similarities(self, profile: Profile) -> np.ndarray:
         """Shrunk cosine of the person to every training user, over the picks (users,)."""
@@ -145,13 +146,7 @@ class UserKNN(Recommender):
         then every score is NaN and the hybrid falls back to content. The last person's
         neighbours are kept: `recommend` scores and then explains the same person.
         """
-        key = profile.key()
-        last = self._last
-        if last is not None and last[0] == key:
-            return last[1]
-        found = self._nearest(profile)
-        self._last = (key, found)
-        return found
+        return self._last.get(profile, self._nearest)
 
     def _nearest(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
         people, sim, common = self._overlapping(profile)
@@ -174,14 +169,8 @@ class UserKNN(Recommender):
 
     def _evidence(self, profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """`lift_evidence` of the person's neighbours, kept with them for the explanation."""
-        users, sim = self.neighbours(profile)
-        key, last = profile.key(), self._last       # another request may have moved on
-        if last is not None and last[0] == key and len(last) == 3:
-            return last[2]
-        found = self.lift_evidence(users, sim)
-        if last is not None and last[0] == key:
-            self._last = (*last[:2], found)
-        return found
+        return self._last_evidence.get(
+            profile, lambda p: self.lift_evidence(*self.neighbours(p)))
 
     def lift_evidence(self, users: np.ndarray, sim: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

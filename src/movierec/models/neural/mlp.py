@@ -54,7 +54,7 @@ from movierec.models.neural.common import (
     load_module_state, module_state, prior_precision, pull_contributions,
     row_gradients, seed_all, torch_device, torch_threads, train_with_early_stopping)
 from movierec.models.neural.mlp_net import RatingNet, user_side_features
-from movierec.models.profile import Profile
+from movierec.models.profile import LastPerson, Profile
 
 SCALE = (0.5, 5.0)
 
@@ -110,7 +110,7 @@ class EmbeddingMLP(RatingModel):
             config = replace(MLPConfig(), **PRESETS[preset])   # explicit options still win
         super().__init__(config, **overrides)
         self.history = History(metric="val_rmse")
-        self._last: tuple | None = None
+        self._last = LastPerson()
 
     # --- fit -------------------------------------------------------------------------------
     def _fit(self, dataset: Dataset) -> None:
@@ -196,7 +196,7 @@ class EmbeddingMLP(RatingModel):
     def _set(self, net: RatingNet, rated: np.ndarray, unknown: np.ndarray,
              scale: tuple[float, float], noise: float) -> None:
         self.net = freeze(net)
-        self._last = None
+        self._last = LastPerson()
         self._dev = dev = next(net.parameters()).device
         self._rated = np.asarray(rated, dtype=np.int64)
         self._unknown = torch.as_tensor(np.asarray(unknown, np.float32), device=dev)
@@ -237,9 +237,9 @@ class EmbeddingMLP(RatingModel):
     def _fold(self, profile: Profile) -> tuple[torch.Tensor, np.ndarray, torch.Tensor]:
         """(the person's vector, the trained rows of their picks, their star values);
         the last answer is kept, since `recommend` asks for it twice (score, explain)."""
-        key = profile.key()
-        if self._last is not None and self._last[0] == key:
-            return self._last[1]
+        return self._last.get(profile, self._fold_now)
+
+    def _fold_now(self, profile: Profile) -> tuple[torch.Tensor, np.ndarray, torch.Tensor]:
         rows = self._row[profile.items]
         known = rows >= 0
         rows = rows[known]
@@ -254,7 +254,6 @@ class EmbeddingMLP(RatingModel):
             with torch_threads(self.config.threads):
                 z = fold_in(self._z_mean, lambda zz: self._rows_of(zz, rows), len(rows),
                             loss_terms, self._precision, self.config.fold_steps)
-        self._last = (key, (z, rows, target))
         return z, rows, target
 
     def user_vector(self, profile: Profile) -> np.ndarray:

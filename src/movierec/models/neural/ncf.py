@@ -68,7 +68,7 @@ from movierec.models.neural.common import (
     torch_threads, train_with_early_stopping)
 from movierec.models.neural.ncf_net import Linearised, NeuMF
 from movierec.models.neural.ncf_sampling import NegativeSampler, ndcg_at_10
-from movierec.models.profile import Profile
+from movierec.models.profile import LastPerson, Profile
 
 LOSSES = ("bpr", "bce")
 
@@ -158,7 +158,7 @@ class NCFRecommender(Recommender):
     def __init__(self, config: NCFConfig | None = None, **overrides):
         super().__init__(config, **overrides)
         self.history = History(metric="ndcg@10")
-        self._last: tuple | None = None
+        self._last = LastPerson()
 
     # --- fit -------------------------------------------------------------------------------
     def _fit(self, dataset: Dataset) -> None:
@@ -233,7 +233,7 @@ class NCFRecommender(Recommender):
         cfg = self.config
         self.net = freeze(net)
         self._side = net.item_side()
-        self._last = None
+        self._last = LastPerson()
         self._dev = dev = next(net.parameters()).device
         self._rated = np.asarray(rated, dtype=np.int64)
         n = len(self._need().catalog)
@@ -270,9 +270,9 @@ class NCFRecommender(Recommender):
     def _fold(self, profile: Profile) -> tuple[torch.Tensor, np.ndarray, int, FoldLoss]:
         """(the person's vector, the item rows scored in its fold-in, how many are loved picks,
         the loss); the last answer is kept, since `recommend` asks twice (score, explain)."""
-        key = profile.key()
-        if self._last is not None and self._last[0] == key:
-            return self._last[1]
+        return self._last.get(profile, self._fold_now)
+
+    def _fold_now(self, profile: Profile) -> tuple[torch.Tensor, np.ndarray, int, FoldLoss]:
         items, n_pos, pos_w, neg_w = self._problem(profile)
         z = self._z_mean.clone()
         terms = FoldLoss(self.config.loss, pos_w, neg_w, self._dev)
@@ -281,9 +281,7 @@ class NCFRecommender(Recommender):
             with torch_threads(self.config.threads):
                 z = fold_in(self._z_mean, outputs, len(items), terms, self._precision,
                             self.config.fold_steps)
-        result = (z, items, n_pos, terms)
-        self._last = (key, result)
-        return result
+        return z, items, n_pos, terms
 
     def _outputs(self, rows: np.ndarray) -> Callable[[torch.Tensor], torch.Tensor]:
         """``zz -> scores`` of the stacked person vectors ``zz`` (n, g+m) against the item

@@ -45,7 +45,7 @@ from movierec.models.base import ModelConfig, Recommender
 from movierec.models.neural.common import (KeptMoviesNet, adam, deadline_in, epoch_sample,
                                            epoch_size, seed_all, torch, torch_device,
                                            torch_threads, train_with_early_stopping)
-from movierec.models.profile import LIKE, Profile
+from movierec.models.profile import LIKE, LastPerson, Profile
 
 METRIC = "ndcg@{k}"
 MIN_STEPS = 10             # an "epoch" is at least this many batches (repeat tiny data)
@@ -315,7 +315,7 @@ class MultVAE(KeptMoviesNet, Recommender):
         and the log-normaliser of every one-movie bag (saved with the model: computing it
         is a pass of the catalog through the net)."""
         self.net.eval()
-        self._last = None
+        self._last = LastPerson()
         self._prior = self._log_probs([np.zeros(0, np.int64)])[0]
         norms = getattr(self, "_single_norms", None)
         if norms is None or len(norms) != len(self.kept):
@@ -338,9 +338,9 @@ class MultVAE(KeptMoviesNet, Recommender):
     def _answers(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
         """(liked positions, scores of the modelled movies); the last person's answer is
         kept, since `recommend` asks for scores and then for explanations."""
-        key = profile.key()
-        if self._last is not None and self._last[0] == key:
-            return self._last[1]
+        return self._last.get(profile, self._answers_now)
+
+    def _answers_now(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
         liked, disliked = self._liked_and_disliked(profile)
         scores = np.zeros(0)
         if len(liked):
@@ -349,7 +349,6 @@ class MultVAE(KeptMoviesNet, Recommender):
             if len(disliked):
                 lift = np.maximum(logp[1] - self._prior, 0.0)
                 scores = scores - self.config.dislike_weight * lift
-        self._last = (key, (liked, scores))
         return liked, scores
 
     def lifts(self, picks: np.ndarray, targets: np.ndarray) -> np.ndarray:
