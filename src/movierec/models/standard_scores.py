@@ -25,12 +25,23 @@ def zscores(scores: np.ndarray, missing: float | str = np.nan,
     """
     s = np.asarray(scores, dtype=np.float64)
     ok = np.isfinite(s)
-    z = np.zeros(len(s))
-    if ok.sum() >= 2 and s[ok].std() > SPREAD:
-        z[ok] = (s[ok] - s[ok].mean()) / s[ok].std()
+    every = bool(ok.all())          # the usual case: no mask, no copy of the scored part
+    vals = s if every else s[ok]
+    z = np.zeros(len(vals))
+    if len(vals) >= 2:
+        dev = vals - vals.mean()
+        std = float(np.sqrt(np.dot(dev, dev) / len(vals)))
+        if std > SPREAD:
+            z = dev / std
+        else:
+            z[:] = no_spread
     else:
-        z[ok] = no_spread
+        z[:] = no_spread
     if missing == BELOW:
-        low = np.nanmin(z[ok]) - 1.0 if ok.any() and np.isfinite(z[ok]).any() else -1.0
-        return np.where(ok, z, low)
-    return np.where(ok, z, missing)
+        finite = z[np.isfinite(z)]
+        missing = float(finite.min()) - 1.0 if len(finite) else -1.0
+    if every:
+        return z
+    out = np.full(len(s), missing, dtype=np.float64)
+    out[ok] = z
+    return out
