@@ -77,23 +77,56 @@ def catalog_rows(n: int, rated: np.ndarray) -> np.ndarray:
     return rows
 
 
-def grams(indicator: sp.csr_matrix, targets: sp.csr_matrix, f: np.ndarray
-          ) -> tuple[np.ndarray, np.ndarray]:
+def grams(indicator: sp.csr_matrix, targets: sp.csr_matrix, f: np.ndarray,
+          out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per row u of the sparse matrices: (Σᵢ fᵢfᵢᵀ, Σᵢ fᵢ tᵤᵢ) over the row's entries.
 
     The Gram matrices are batched dense products: rows of similar length (within 25%) are
     gathered into padded ``(rows, length, d)`` blocks and multiplied by BLAS, on two threads.
     That is 2-3x faster than one sparse pass over ``d(d+1)/2`` product columns, and it is
-    what lets `svd` fit the full 26M ratings within its bound.
+    what lets `svd` fit the full 26M ratings within its bound. ``out`` (rows x d x d) is
+    written instead of a new array (see `Side`).
     """
     n, d = indicator.shape[0], f.shape[1]
     f = np.ascontiguousarray(f, dtype=np.float64)
-    a = np.zeros((n, d, d))
+    counts = np.diff(indicator.indptr)
+    a = np.empty((n, d, d)) if out is None else out
+    a[counts == 0] = 0.0
     b = np.asarray(targets @ f)
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda block: _gram_block(indicator, f, block, a),
-                      _length_blocks(np.diff(indicator.indptr), d)))
+                      _length_blocks(counts, d)))
     return a, b
+
+
+class Side:
+    """One side of an alternating fit (the people, or the movies) and its working arrays.
+
+    A sweep solves, for every row, normal equations built from the row's ratings shifted by
+    the global mean and the other side's biases, and from the Gram matrix of the other side's
+    factors over the row's entries. The Gram matrices (1 GB for 270k people at d = 21) and
+    the shifted ratings are rewritten in place every sweep instead of allocated anew: on
+    this project's 2-core VMs a freshly allocated gigabyte cost 1-7 s just to touch (freed
+    memory goes back to the host within seconds), more than the arithmetic on it
+    (docs/SCALE.md).
+    """
+
+    def __init__(self, ratings: sp.csr_matrix, d: int):
+        self.ratings = ratings
+        pattern = (ratings.indices, ratings.indptr)      # shared, not copied
+        self.indicator = sp.csr_matrix((np.ones_like(ratings.data), *pattern), ratings.shape)
+        self.shifted = sp.csr_matrix((np.empty_like(ratings.data), *pattern), ratings.shape)
+        self.gram = np.empty((ratings.shape[0], d, d))
+
+    def normal_equations(self, mu: float, other_bias: np.ndarray, f: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray]:
+        """(Σᵢ fᵢfᵢᵀ, Σᵢ fᵢ (rᵤᵢ - μ - bᵢ)) per row; the first is this side's own buffer,
+        valid until the next call (callers add their prior to it in place)."""
+        data = self.shifted.data
+        np.take(other_bias, self.ratings.indices, out=data, mode="clip")  # "raise" buffers
+        data += mu
+        np.subtract(self.ratings.data, data, out=data)
+        return grams(self.indicator, self.shifted, f, out=self.gram)
 
 
 def _length_blocks(counts: np.ndarray, d: int, chunk_bytes: int = 32 << 20):
@@ -119,13 +152,6 @@ def _gram_block(indicator: sp.csr_matrix, f: np.ndarray, block, out: np.ndarray)
     g = f[cols]
     g[~valid] = 0.0
     out[rows] = np.matmul(np.swapaxes(g, 1, 2), g)
-
-
-def shift(matrix: sp.csr_matrix, offset: float, per_column: np.ndarray) -> sp.csr_matrix:
-    """A copy of ``matrix`` with ``offset + per_column[j]`` subtracted from stored entries."""
-    out = matrix.copy()
-    out.data = matrix.data - offset - per_column[matrix.indices]
-    return out
 
 
 def rating_sentence(pred: float, lo: float, hi: float) -> str:

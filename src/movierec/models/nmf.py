@@ -72,9 +72,12 @@ class NMFRecommender(TasteRanking, ArrayState, RatingModel):
         p = rng.uniform(cfg.init_low, cfg.init_high, (n_users, cfg.factors)).astype(np.float32)
         q = rng.uniform(cfg.init_low, cfg.init_high, (n_items, cfg.factors)).astype(np.float32)
 
+        cells = np.empty_like(values)
+
         def estimates() -> sp.csr_matrix:
-            """r̂ on the rated cells, in the ratings' own structure (nothing re-sorted)."""
-            return sp.csr_matrix((_dots(p, q, row, col), by_user.indices,
+            """r̂ on the rated cells, in the ratings' own structure (nothing re-sorted), into
+            the same buffer every time (a fresh 100 MB per step is slow to touch on a VM)."""
+            return sp.csr_matrix((_dots(p, q, row, col, out=cells), by_user.indices,
                                   by_user.indptr), shape=by_user.shape)
 
         # Each step on two threads (`on_two_threads`). Both halves of an epoch walk the
@@ -155,11 +158,11 @@ class NMFRecommender(TasteRanking, ArrayState, RatingModel):
 
 
 def _dots(p: np.ndarray, q: np.ndarray, row: np.ndarray, col: np.ndarray,
-          chunk: int = 1 << 13) -> np.ndarray:
-    """``p[row] · q[col]`` per rated cell, a chunk of cells at a time (26M cells x 30
-    factors would otherwise gather two 6 GB arrays; small chunks stay in cache), the two
-    halves of the cells on two threads."""
-    out = np.empty(len(row), dtype=p.dtype)
+          chunk: int = 1 << 13, out: np.ndarray | None = None) -> np.ndarray:
+    """``p[row] · q[col]`` per rated cell (into ``out`` when given), a chunk of cells at a
+    time (26M cells x 30 factors would otherwise gather two 6 GB arrays; small chunks stay
+    in cache), the two halves of the cells on two threads."""
+    out = np.empty(len(row), dtype=p.dtype) if out is None else out
 
     def cells(lo: int, hi: int) -> None:
         for start in range(lo, hi, chunk):

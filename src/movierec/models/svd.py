@@ -39,6 +39,7 @@ Movies nobody rated score NaN (see `movierec.models.matrix_factorization`).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,10 +48,9 @@ import scipy.sparse as sp
 
 from movierec.data.dataset import Dataset
 from movierec.models.base import ModelConfig, RatingModel
-from movierec.models.matrix_factorization import (SCALE, ArrayState, TasteRanking, catalog_rows,
-                                                  closest_reason, grams, on_two_threads,
-                                                  one_blas_thread, rated_movies, shift,
-                                                  single_threaded)
+from movierec.models.matrix_factorization import (SCALE, ArrayState, Side, TasteRanking,
+                                                  catalog_rows, closest_reason, one_blas_thread,
+                                                  rated_movies, single_threaded)
 from movierec.models.latent_taste import LatentTaste, check_ranking
 from movierec.models.profile import Profile
 
@@ -75,22 +75,34 @@ def _sample_normal_wishart(w: np.ndarray, rng: np.random.Generator, beta0: float
     return mu, precision
 
 
-def _gaussian_rows(a: np.ndarray, b: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
-    """Mean of N(A⁻¹b, A⁻¹) per row, or a draw from it when ``rng`` is given; the two halves
-    of the rows on two threads (LAPACK releases the GIL; the draw is made first, so the
-    result does not depend on the threads)."""
+def _gaussian_rows(a: np.ndarray, b: np.ndarray, rng: np.random.Generator | None,
+                   chunk: int = 4096) -> np.ndarray:
+    """Mean of N(A⁻¹b, A⁻¹) per row, or a draw from it when ``rng`` is given. Rows go in
+    chunks (each chunk's factorisation a few MB, which the allocator reuses instead of a
+    fresh gigabyte) on two threads (LAPACK releases the GIL; the draw is made first, so the
+    result does not depend on the threads or the chunks)."""
     z = None if rng is None else rng.standard_normal(b.shape)
+    out = np.empty_like(b)
 
-    def rows(part: slice) -> np.ndarray:
+    def rows(start: int) -> None:
+        part = slice(start, start + chunk)
         if z is None:
-            return np.linalg.solve(a[part], b[part][..., None])[..., 0]
-        chol = np.linalg.cholesky(a[part])                              # A = L Lᵀ
-        half = np.linalg.solve(chol, b[part][..., None])[..., 0] + z[part]
-        return np.linalg.solve(np.swapaxes(chol, 1, 2), half[..., None])[..., 0]  # L⁻ᵀ(L⁻¹b + z)
+            out[part] = np.linalg.solve(a[part], b[part][..., None])[..., 0]
+            return
+        # A = L Lᵀ and x = A⁻¹(b + L z) = A⁻¹b + L⁻ᵀz: one solve instead of two
+        # triangular ones (numpy has no batched triangular solve; its general one costs the same)
+        chol = np.linalg.cholesky(a[part])
+        noisy = b[part] + np.matmul(chol, z[part][..., None])[..., 0]
+        out[part] = np.linalg.solve(a[part], noisy[..., None])[..., 0]
 
-    mid = len(b) // 2
-    return np.concatenate(on_two_threads(lambda: rows(slice(0, mid)),
-                                         lambda: rows(slice(mid, None))))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(rows, range(0, len(b), chunk)))
+    return out
+
+
+def _with_ones(factors: np.ndarray) -> np.ndarray:
+    """``[1, x]`` per row of ``[bias, x]``: the other side's bias enters with weight 1."""
+    return np.hstack([np.ones((len(factors), 1)), factors[:, 1:]])
 
 
 def _top_right_singular(x: np.ndarray, keep: int) -> np.ndarray:
@@ -176,26 +188,24 @@ class SVDRecommender(TasteRanking, ArrayState, RatingModel):
         rng = np.random.default_rng(cfg.seed)
         n_users, n_items = by_user.shape
         d = cfg.factors + 1
-        by_item = by_user.T.tocsr()
-        ind_u, ind_i = by_user.copy(), by_item.copy()
-        ind_u.data[:] = 1.0
-        ind_i.data[:] = 1.0
+        people, movies = Side(by_user, d), Side(by_user.T.tocsr(), d)
         users = rng.normal(0.0, cfg.init_std, (n_users, d))     # [b_u, p_u]
         items = rng.normal(0.0, cfg.init_std, (n_items, d))     # [b_i, q_i]
         users[:, 0] = 0.0
         items[:, 0] = 0.0
         prec = np.diag([cfg.bias_reg] + [cfg.reg] * cfg.factors)
+
+        def solve_users():
+            a, b = people.normal_equations(mu, items[:, 0], _with_ones(items))
+            a += prec
+            return _gaussian_rows(a, b, None)
+
         for _ in range(cfg.epochs):
-            f = np.hstack([np.ones((n_items, 1)), items[:, 1:]])
-            a, b = grams(ind_u, shift(by_user, mu, items[:, 0]), f)
-            users = _gaussian_rows(a + prec, b, None)
-            g = np.hstack([np.ones((n_users, 1)), users[:, 1:]])
-            a, b = grams(ind_i, shift(by_item, mu, users[:, 0]), g)
-            items = _gaussian_rows(a + prec, b, None)
-        # users once more, so that they are the exact fold-in against the final movies
-        f = np.hstack([np.ones((n_items, 1)), items[:, 1:]])
-        a, b = grams(ind_u, shift(by_user, mu, items[:, 0]), f)
-        users = _gaussian_rows(a + prec, b, None)
+            users = solve_users()
+            a, b = movies.normal_equations(mu, users[:, 0], _with_ones(users))
+            a += prec
+            items = _gaussian_rows(a, b, None)
+        users = solve_users()   # once more: the exact fold-in against the final movies
         item_block = np.hstack([np.ones((n_items, 1)), items])           # [1, b_i, q_i]
         user_block = np.hstack([users[:, :1], np.ones((n_users, 1)), users[:, 1:]])
         return (item_block[None], user_block[None], np.zeros((1, d)), prec[None],
@@ -207,10 +217,7 @@ class SVDRecommender(TasteRanking, ArrayState, RatingModel):
         n_users, n_items = by_user.shape
         d = cfg.factors + 1
         alpha = cfg.noise_precision
-        by_item = by_user.T.tocsr()
-        ind_u, ind_i = by_user.copy(), by_item.copy()
-        ind_u.data[:] = 1.0
-        ind_i.data[:] = 1.0
+        people, movies = Side(by_user, d), Side(by_user.T.tocsr(), d)
         users = rng.normal(0.0, cfg.init_std, (n_users, d))
         items = rng.normal(0.0, cfg.init_std, (n_items, d))
         keep_items, keep_users, prior_mean, prior_prec = [], [], [], []
@@ -219,12 +226,14 @@ class SVDRecommender(TasteRanking, ArrayState, RatingModel):
         for sweep in range(sweeps):
             mu_u, lam_u = _sample_normal_wishart(users, rng)
             mu_i, lam_i = _sample_normal_wishart(items, rng)
-            f = np.hstack([np.ones((n_items, 1)), items[:, 1:]])
-            a, b = grams(ind_u, shift(by_user, mu, items[:, 0]), f)
-            users = _gaussian_rows(lam_u + alpha * a, lam_u @ mu_u + alpha * b, rng)
-            g = np.hstack([np.ones((n_users, 1)), users[:, 1:]])
-            a, b = grams(ind_i, shift(by_item, mu, users[:, 0]), g)
-            items = _gaussian_rows(lam_i + alpha * a, lam_i @ mu_i + alpha * b, rng)
+            a, b = people.normal_equations(mu, items[:, 0], _with_ones(items))
+            a *= alpha
+            a += lam_u                   # the posterior precision, in place
+            users = _gaussian_rows(a, lam_u @ mu_u + alpha * b, rng)
+            a, b = movies.normal_equations(mu, users[:, 0], _with_ones(users))
+            a *= alpha
+            a += lam_i
+            items = _gaussian_rows(a, lam_i @ mu_i + alpha * b, rng)
             done = sweep - cfg.burn_in
             if done >= 0 and done % max(cfg.thin, 1) == 0:
                 keep_items.append(np.hstack([np.ones((n_items, 1)), items]).astype(np.float32))
