@@ -79,7 +79,10 @@ def _picks_column(service: AppService, picks: gr.State) -> dict:
         "view": gr.HTML(picks_html([]), elem_id="mr-picks"),
     }
 
-    @gr.render(inputs=picks)
+    # Re-rendered when the chips change, i.e. after `after_picks` has shown them, not on
+    # the picks' own change: a render run beside another event of the same page can make
+    # Gradio fail ("dictionary changed size during iteration", gradio-app/gradio#9410).
+    @gr.render(inputs=picks, triggers=[out["view"].change])
     def edit_picks(current: list[dict]):
         if not current:
             return
