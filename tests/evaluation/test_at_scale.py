@@ -34,7 +34,15 @@ def test_the_ratings_protocol_keeps_its_rating_models_and_makes_one_split():
 def test_named_methods_peers_and_folds_are_run_as_asked():
     plan = plan_for(26_024_289, "ratings", "svd,mlp", "surprise-svd", 5)
     assert plan.skip_models == plan.skip_peers == () and plan.folds == 5
-    assert [n for n in plan.notes if "every core" not in n] == []   # only the threads note
+    assert plan.notes == []     # nothing left out; implicit's peers do not rate, so no note
+
+
+def test_the_threads_note_comes_only_where_implicit_peers_run():
+    def says(protocol, peers):
+        notes = plan_for(26_024_289, protocol, "ease", peers, None).notes
+        return any("every core" in n for n in notes)
+    assert says("heldout-users", "all") and says("heldout-users", "bpr")
+    assert not says("heldout-users", "none") and not says("ratings", "all")
 
 
 def test_resolving_all_leaves_the_skipped_out():
@@ -59,3 +67,11 @@ def test_all_leaves_the_opt_in_peers_out_and_says_so_naming_them_runs_them():
     assert any("cornac-recvae" in n and "--peers" in n for n in notes)
     peers, notes = runner.resolve_peers("cornac-recvae", "heldout-users", 0)
     assert [p.name for p in peers] == ["peer:cornac-recvae"] and not notes
+
+
+def test_without_cornac_there_is_no_opt_in_note(monkeypatch):
+    from movierec.evaluation import peers as peer_lib
+
+    monkeypatch.setattr(peer_lib, "cornac_available", lambda: False)
+    _, notes = runner.resolve_peers("all", "heldout-users", 0)
+    assert not any("cornac-recvae" in n for n in notes)

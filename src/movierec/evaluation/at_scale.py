@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from movierec.evaluation.choice import means_all
+from movierec.evaluation.choice import chosen_names, means_all
 from movierec.evaluation.peers import RATING_PEERS
 
 LARGE = 5_000_000      # ratings from which the default sets and folds shrink
@@ -74,9 +74,10 @@ def plan_for(n_ratings: int, protocol: str, models, peers, folds: int | None,
             plan.notes.append(f"at {size}, 'all' leaves out the peers slow to fit at this "
                               f"size ({why}); name them with --peers to include them")
     plan.peer_threads = 0
-    plan.notes.append(f"at {size}, implicit's peers train on every core (BPR's and LMF's "
-                      "parallel updates make their numbers vary slightly from run to run; one "
-                      "thread, as on small data, takes 16 min for BPR alone)")
+    if protocol != "ratings" and chosen_names(peers) != []:    # where implicit's peers run
+        plan.notes.append(f"at {size}, implicit's peers train on every core (BPR's and LMF's "
+                          "parallel updates make their numbers vary slightly from run to run; "
+                          "one thread, as on small data, takes 16 min for BPR alone)")
     if protocol == "ratings" and folds is None:
         plan.folds = 1
         plan.notes.append(f"at {size}, the ratings protocol makes one 80/20 split instead of "

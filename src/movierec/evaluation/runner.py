@@ -107,7 +107,7 @@ def resolve_peers(spec, protocol: str, seed: int, skip: Sequence[str] = (), thre
     fits = peer_lib.RATING_PEERS if protocol == "ratings" else tuple(peer_lib.TOPN_PEERS)
     notes = [f"{n} does not apply to the {protocol} protocol" for n in wanted
              if n not in fits and names is not None]
-    if names is None and protocol != "ratings":
+    if names is None and protocol != "ratings" and peer_lib.cornac_available():
         notes.append(f"'all' leaves out {', '.join(peer_lib.OPT_IN_PEERS)}, whose fits take "
                      "minutes even on ML-100k; name it with --peers to include it")
     wanted = [n for n in wanted if n in fits]
