@@ -10,8 +10,9 @@ Everything is built lazily and at most once per process (a lock per thing): the 
 request for a method loads or fits it, everyone after gets it from memory. `start_warming`
 does the slow part (dataset, title index, default model, one dummy recommendation to fill
 the models' caches) in a background thread, so a server can start while the data loads.
-The model cache (service/model_cache.py) and the warming (service/warming.py) are mixins
-of `Service`, each in its own module.
+The model cache (service/model_cache.py), the warming (service/warming.py), the mood index
+(service/mood.py) and feedback (service/reacting.py) are mixins of `Service`, each in the
+module of its idea.
 """
 
 from __future__ import annotations
@@ -36,18 +37,18 @@ from movierec.service.methods import DEFAULT_METHOD, parse_method
 from movierec.service.groups import (DEFAULT_STRATEGY, MAX_MEMBERS, MIN_MEMBERS, GroupAnswer,
                                     Member, group_list, serves)
 from movierec.service.history import ImportedHistory
-from movierec.service.jobs import Jobs, fit_job
+from movierec.service.jobs import Jobs
 from movierec.service.model_cache import ModelCache
-from movierec.service.mood import mood_list, parse_mood
+from movierec.service.mood import Moods, mood_list, parse_mood
 from movierec.service.picks import (PickSpec, ResolvedPick, ResolvedPicks, parse_picks,
                                    resolve_picks)
-from movierec.service.reactions import (Reaction, check_reactions, folded, named,
-                                       session_list, unwanted)
+from movierec.service.reactions import (Reaction, check_reactions, folded, session_list,
+                                       unwanted)
+from movierec.service.reacting import Reacting, Thumb
 from movierec.service.request import Checked, Settings, check_settings, describe_filter
 from movierec.service.warming import Warming
 
 Say = Callable[[str], None]
-Thumb = tuple[int, bool | str]     # (movie index, a reaction: 👍 True, 👎 False, or its name)
 CACHE_SIZE = 4096                  # title searches and answers remembered (LRU)
 
 
@@ -71,7 +72,7 @@ class _LRU:
                 self._data.popitem(last=False)
 
 
-class Service(ModelCache, Warming):
+class Service(ModelCache, Warming, Moods, Reacting):
     """Dataset, title index, fitted models and feedback store for every request on one dataset.
 
     Give ``data`` (a dataset name, prepared on first use) or an already-built ``dataset``
@@ -380,34 +381,6 @@ class Service(ModelCache, Warming):
                            [serves(s) for s in per_movie],
                            tuple(notes), checked.filters_json())
 
-    # --- a mood ------------------------------------------------------------------------------
-    def mood_index(self, progress: Say | None = None):
-        """How movies are compared with a mood: by meaning (MiniLM embeddings, the
-        embeddings method's cached vectors) blended with words (TF-IDF) when the embeddings
-        are installed, else by words alone."""
-        if self._mood is None:
-            with self._lock("mood"):
-                if self._mood is None:
-                    from movierec.models.mood import BlendedMood, MoodIndex
-
-                    if self._mood_words is None:
-                        self._mood_words = MoodIndex.by_words(self.catalog)
-                    words = self._mood_words
-                    if self.background and not self.is_ready("embeddings"):
-                        # embedding 45k descriptions takes minutes: words alone meanwhile
-                        job = self.jobs.get(fit_job("embeddings"))
-                        if job is None or job.state != "failed":
-                            self.jobs.start(fit_job("embeddings"), "embeddings",
-                                            lambda say: self.model("embeddings", say))
-                            return words
-                    try:
-                        meaning = MoodIndex.by_meaning(self.model("embeddings", progress))
-                    except ServiceError:       # no sentence-transformers here: words alone
-                        self._mood = words
-                    else:
-                        self._mood = BlendedMood(meaning, words)
-        return self._mood
-
     @staticmethod
     def _why_empty(checked: Checked) -> str:
         if checked.filter == Filter():
@@ -415,54 +388,3 @@ class Service(ModelCache, Warming):
                     "in this dataset); try hybrid or content.")
         return (f"No movie passes these filters ({describe_filter(checked.filter)}) among what "
                 f"{checked.choice.key} can recommend; loosen them and try again.")
-
-    # --- feedback -----------------------------------------------------------------------------
-    @property
-    def sessions(self):
-        """Issues and checks the opaque session tokens feedback is stored under."""
-        if self._sessions is None:
-            with self._lock("sessions"):
-                if self._sessions is None:
-                    from movierec.service.sessions import Sessions
-
-                    self._sessions = Sessions()
-        return self._sessions
-
-    @property
-    def feedback(self):
-        """The `FeedbackStore` (SQLite under ``app_dir()`` unless one was given)."""
-        if self._feedback is None:
-            with self._lock("feedback"):
-                if self._feedback is None:
-                    from movierec.service.feedback import FeedbackStore
-
-                    self._feedback = FeedbackStore()
-        return self._feedback
-
-    def react(self, session: str, picks: Sequence[PickSpec | str], settings: Settings | None,
-              thumbs: Sequence[Thumb], movie: int, reaction: bool | str,
-              progress: Say | None = None, **request) -> Answer:
-        """Store a reaction to ``movie`` (👍 True / 👎 False, or one of `REACTIONS` by name:
-        liked, disliked, seen, not_interested) and answer the session's next list.
-
-        The rank and score stored are the movie's in the list the person was shown -- the
-        answer for the same picks without this reaction, which the answer cache usually
-        holds. ``request``: the same ``history`` and ``mood`` as that list was asked with.
-        """
-        said = named(reaction)
-        settings = settings or Settings(method=self.default_method)
-        movie = int(movie)
-        shown = self.recommend(picks, settings, thumbs, progress, **request)
-        hit = next((r for r in shown.results if r.index == movie), None)
-        if hit is None and not 0 <= movie < len(self.catalog):
-            raise ServiceError("bad_argument", f"movie {movie} is not in the catalog "
-                               f"(0..{len(self.catalog) - 1})")
-        self.feedback.record(session=session, dataset=self.data_name, method=shown.method,
-                             movie=movie, liked=said == "liked", reaction=said,
-                             picks=[p["index"] for p in shown.picks],
-                             rank=None if hit is None else hit.rank,
-                             score=None if hit is None else hit.score,
-                             title=self.catalog.label(movie),
-                             shown=[r.index for r in shown.results])
-        others = [(m, r) for m, r in thumbs if int(m) != movie]
-        return self.recommend(picks, settings, [*others, (movie, said)], progress, **request)

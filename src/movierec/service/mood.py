@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import numpy as np
 
@@ -19,7 +20,9 @@ from movierec.data.catalog import Catalog
 from movierec.models.filters import Filter, top_k
 from movierec.models.standard_scores import BELOW, zscores
 from movierec.service.errors import ServiceError
+from movierec.service.jobs import fit_job
 
+Say = Callable[[str], None]
 MAX_MOOD = 300
 MOOD_WEIGHT = 0.5        # a mood's share of the score when there are picks too
 DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950,
@@ -156,3 +159,36 @@ def mood_list(index, wish: Mood, model, profile, allowed: np.ndarray,
             fit_text += " · " + ", ".join(wish.understood)
         reasons.append(fit_text + (f". {why}" if why else ""))
     return items, scores[items], reasons
+
+
+class Moods:
+    """`Service`'s `mood_index`. A mixin of `Service` (service/core.py): it reads the
+    service's ``catalog``, ``background``, ``jobs``, ``is_ready``, ``model`` and the per-key
+    ``_lock``, and owns ``_mood`` and ``_mood_words``."""
+
+    def mood_index(self, progress: Say | None = None):
+        """How movies are compared with a mood: by meaning (MiniLM embeddings, the
+        embeddings method's cached vectors) blended with words (TF-IDF) when the embeddings
+        are installed, else by words alone."""
+        if self._mood is None:
+            with self._lock("mood"):
+                if self._mood is None:
+                    from movierec.models.mood import BlendedMood, MoodIndex
+
+                    if self._mood_words is None:
+                        self._mood_words = MoodIndex.by_words(self.catalog)
+                    words = self._mood_words
+                    if self.background and not self.is_ready("embeddings"):
+                        # embedding 45k descriptions takes minutes: words alone meanwhile
+                        job = self.jobs.get(fit_job("embeddings"))
+                        if job is None or job.state != "failed":
+                            self.jobs.start(fit_job("embeddings"), "embeddings",
+                                            lambda say: self.model("embeddings", say))
+                            return words
+                    try:
+                        meaning = MoodIndex.by_meaning(self.model("embeddings", progress))
+                    except ServiceError:       # no sentence-transformers here: words alone
+                        self._mood = words
+                    else:
+                        self._mood = BlendedMood(meaning, words)
+        return self._mood
