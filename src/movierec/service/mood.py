@@ -6,6 +6,8 @@ Read: decades ("70s", "1970s", "the seventies"), year bounds ("before 1980", "af
 genres by name or common word ("funny" -> Comedy, "animated" -> Animation; several mean
 all of them, as in "romantic comedy"), original language ("French", "Japanese") and length
 ("short", "under 2 hours", "long"). What was read is said back (`Mood.understood`).
+`mood_list` ranks the catalog for a mood, and `Moods` (a mixin of `Service`) keeps the
+index it ranks by.
 """
 
 from __future__ import annotations
