@@ -138,15 +138,23 @@ class Service(ModelCache, Warming, Moods, Reacting):
         with self._locks_lock:
             return self._locks.setdefault(key, threading.Lock())
 
+    def _once(self, attr: str, build: Callable[[], Any]) -> Any:
+        """``self.<attr>``, built by ``build()`` on first use: once per process, under the
+        attribute's own lock, so concurrent first requests wait for one build."""
+        value = getattr(self, attr)
+        if value is None:
+            with self._lock(attr):
+                value = getattr(self, attr)
+                if value is None:
+                    value = build()
+                    setattr(self, attr, value)
+        return value
+
     # --- data ------------------------------------------------------------------------------
     @property
     def dataset(self) -> Dataset:
         """The prepared dataset (loaded, or prepared with progress, on first use)."""
-        if self._dataset is None:
-            with self._lock("dataset"):
-                if self._dataset is None:
-                    self._dataset = self._load_dataset()
-        return self._dataset
+        return self._once("_dataset", self._load_dataset)
 
     def _load_dataset(self) -> Dataset:
         from movierec.data import MissingFileError, get_spec, load_dataset
@@ -176,23 +184,15 @@ class Service(ModelCache, Warming, Moods, Reacting):
     @property
     def features(self):
         """Genre + keyword vectors of the catalog, for the diversity dial (built once)."""
-        if self._features is None:
-            with self._lock("features"):
-                if self._features is None:
-                    self._features = feature_vectors(self.catalog)
-        return self._features
+        return self._once("_features", lambda: feature_vectors(self.catalog))
 
     @property
     def item_space(self) -> np.ndarray:
         """The catalog's latent space sessions learn in (`models.exploring.item_space`,
         built once; `warm` builds it before the first person reacts)."""
-        if self._item_space is None:
-            with self._lock("item_space"):
-                if self._item_space is None:
-                    from movierec.models.exploring import item_space
+        from movierec.models.exploring import item_space
 
-                    self._item_space = item_space(self.dataset.ratings.matrix)
-        return self._item_space
+        return self._once("_item_space", lambda: item_space(self.dataset.ratings.matrix))
 
     @property
     def index(self):

@@ -2,7 +2,7 @@
 `react` (store a reaction to a shown movie, answer the session's next list).
 
 A mixin of `Service` (service/core.py): it reads the service's ``recommend``, ``catalog``,
-``data_name``, ``default_method`` and the per-key ``_lock``, and owns ``_sessions`` and
+``data_name``, ``default_method`` and ``_once``, and owns ``_sessions`` and
 ``_feedback`` (a store given to the service, or SQLite under ``app_dir()``).
 """
 
@@ -26,24 +26,16 @@ class Reacting:
     @property
     def sessions(self):
         """Issues and checks the opaque session tokens feedback is stored under."""
-        if self._sessions is None:
-            with self._lock("sessions"):
-                if self._sessions is None:
-                    from movierec.service.sessions import Sessions
+        from movierec.service.sessions import Sessions
 
-                    self._sessions = Sessions()
-        return self._sessions
+        return self._once("_sessions", Sessions)
 
     @property
     def feedback(self):
         """The `FeedbackStore` (SQLite under ``app_dir()`` unless one was given)."""
-        if self._feedback is None:
-            with self._lock("feedback"):
-                if self._feedback is None:
-                    from movierec.service.feedback import FeedbackStore
+        from movierec.service.feedback import FeedbackStore
 
-                    self._feedback = FeedbackStore()
-        return self._feedback
+        return self._once("_feedback", FeedbackStore)
 
     def react(self, session: str, picks: Sequence[PickSpec | str], settings: Settings | None,
               thumbs: Sequence[Thumb], movie: int, reaction: bool | str,
