@@ -61,11 +61,6 @@ def fused(zs: list[np.ndarray], weights) -> np.ndarray:
     return total
 
 
-def fuse(parts: list[np.ndarray], weights) -> np.ndarray:
-    """Weighted sum of per-person z-scores of raw member scores (see `fused`)."""
-    return fused(standardise(parts), weights)
-
-
 class BlendRecommender(Recommender):
     name = "blend"
     Config = BlendConfig
