@@ -71,6 +71,27 @@ def test_an_interrupted_search_resumes_and_a_finished_one_is_reused(home, data):
     assert more["trials"] == 3 and more["search"][:2] == first["search"]
 
 
+def test_a_changed_space_starts_a_fresh_search(home, data, monkeypatch):
+    from movierec.evaluation import tuning
+
+    first = tune(data, ["graph"], [], trials=2)["graph"]
+    narrow = tuning.SPACES["graph"]
+    assert tuning.space_key(narrow, data) == tuning.space_key(narrow, data)   # deterministic
+
+    def wider(t, d):
+        return {"alpha": t.suggest_float("alpha", 0.1, 1.5), "beta": t.suggest_float(
+            "beta", 0.0, 2.0), "neighbours": t.suggest_int("neighbours", 10, 20, log=True)}
+
+    assert tuning.space_key(wider, data) != tuning.space_key(narrow, data)
+    monkeypatch.setitem(tuning.SPACES, "graph", wider)
+    fresh = tune(data, ["graph"], [], trials=2)["graph"]
+    # a new search of 2 trials (the defaults, then one drawn from the wider space), not the
+    # old one's 2 trials reused
+    assert fresh["trials"] == 2 and fresh["search"][1] != first["search"][1]
+    monkeypatch.setitem(tuning.SPACES, "graph", narrow)
+    assert tune(data, ["graph"], [], trials=2)["graph"]["search"] == first["search"]  # still kept
+
+
 def test_peers_get_the_same_search(home, data):
     out = tune(data, [], ["peer:implicit-bpr"], trials=2)
     assert out["peer:implicit-bpr"]["kind"] == "peer" and out["peer:implicit-bpr"]["trials"] == 2

@@ -12,10 +12,12 @@ from movierec.models.profile import Profile
 from movierec.synthetic import matrix_dataset as make_dataset
 
 
-def closed_form(X: np.ndarray, l2: float) -> np.ndarray:
-    """Steck (2019): P = (X^T X + l2 I)^-1, B = I - P diag(1/diag(P))."""
+def closed_form(X: np.ndarray, l2: float, emphasis: float = 0.0) -> np.ndarray:
+    """Steck (2019): P = (X^T X + l2 I)^-1, B = I - P diag(1/diag(P)); with emphasis (EDLAE,
+    Steck 2020) the ridge is l2 I + emphasis diag(X^T X)."""
     X = np.asarray(X, dtype=np.float64)
-    P = np.linalg.inv(X.T @ X + l2 * np.eye(X.shape[1]))
+    G = X.T @ X
+    P = np.linalg.inv(G + l2 * np.eye(X.shape[1]) + emphasis * np.diag(np.diag(G)))
     return np.eye(X.shape[1]) - P / np.diag(P)[None, :]
 
 
@@ -50,6 +52,28 @@ def test_people_side_solve_matches_when_fewer_people_than_movies():
     np.fill_diagonal(want, 0)
     np.testing.assert_allclose(ease_weights_dual(X, 3.0), want, atol=1e-5)
     np.testing.assert_allclose(ease_weights((X.T @ X).toarray(), 3.0), want, atol=1e-5)
+
+
+def test_emphasis_matches_the_closed_form_on_both_sides_and_zero_is_plain_ease():
+    X = sp.random(30, 80, density=0.2, random_state=2, format="csr", dtype=np.float64)
+    for emphasis in (0.5, 3.0):
+        want = closed_form(X.toarray(), 3.0, emphasis)
+        np.fill_diagonal(want, 0)
+        np.testing.assert_allclose(ease_weights_dual(X, 3.0, emphasis), want, atol=1e-5)
+        np.testing.assert_allclose(ease_weights((X.T @ X).toarray(), 3.0, emphasis), want,
+                                   atol=1e-5)
+    plain = EASE(l2=1.0, weighting="binary").fit(make_dataset(STARS)).weights
+    same = EASE(l2=1.0, weighting="binary", emphasis=0.0).fit(make_dataset(STARS)).weights
+    np.testing.assert_array_equal(plain, same)
+    emphasised = EASE(l2=1.0, weighting="binary", emphasis=1.0).fit(make_dataset(STARS))
+    np.testing.assert_allclose(emphasised.weights, closed_form(STARS > 0, 1.0, 1.0), atol=1e-6)
+    # G_jj = 3 for every movie here, so emphasis 1 is a ridge of 1 + 3: plain EASE at l2 = 4
+    np.testing.assert_allclose(emphasised.weights, closed_form(STARS > 0, 4.0), atol=1e-6)
+
+
+def test_negative_emphasis_is_refused():
+    with pytest.raises(ValueError, match="emphasis must be 0 or more, not -1"):
+        EASE(emphasis=-1.0).fit(make_dataset(STARS))
 
 
 def test_score_is_x_times_b_and_unkept_movies_are_nan():

@@ -43,7 +43,8 @@ def _per_movie(data: Dataset) -> float:
 SPACES: dict[str, Space] = {
     "ease": lambda t, d: {
         "l2": t.suggest_float("l2", 0.5 * _per_movie(d), 200 * _per_movie(d), log=True),
-        "weighting": t.suggest_categorical("weighting", ["rating", "binary", "preference"])},
+        "weighting": t.suggest_categorical("weighting", ["rating", "binary", "preference"]),
+        "emphasis": t.suggest_float("emphasis", 0.0, 4.0)},
     "graph": lambda t, d: {
         "alpha": t.suggest_float("alpha", 0.1, 1.5),
         "beta": t.suggest_float("beta", 0.0, 1.0),
@@ -134,6 +135,40 @@ def validation_ndcg(name: str, options: dict, split: PeopleSplit, seed: int = 0)
     return float(np.mean([ndcg_at_k(items, c.truth, K) for items, c in zip(lists, cases)]))
 
 
+class _Probe:
+    """Stands in for an optuna trial to write down a space: every suggestion asked (name,
+    kind, bounds or choices), answering each with its lowest value or first choice."""
+
+    def __init__(self) -> None:
+        self.asked: list = []
+
+    def suggest_float(self, name, low, high, log=False, step=None):
+        self.asked.append(["float", name, low, high, log, step])
+        return low
+
+    def suggest_int(self, name, low, high, log=False, step=1):
+        self.asked.append(["int", name, low, high, log, step])
+        return low
+
+    def suggest_categorical(self, name, choices):
+        self.asked.append(["categorical", name, list(choices)])
+        return choices[0]
+
+
+def space_key(space: Space, data: Dataset) -> str:
+    """A digest of what ``space`` asks on ``data`` (and, for a composite, the tuned options it
+    passes on): a study is resumed only while its space is the same, so a widened space or a
+    composite whose members were tuned anew starts a fresh search instead of reusing trials
+    drawn from the old one."""
+    import hashlib
+    import json as _json
+
+    probe = _Probe()
+    options = space(probe, data)
+    text = _json.dumps([probe.asked, options], sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def _study(name: str, folder, seed: int):
     import optuna
 
@@ -158,7 +193,7 @@ def tune_one(name: str, train: Dataset, split: PeopleSplit, folder, trials: int,
     if not space:
         raise TuneError(f"{name} has no search space; tunable: "
                         f"{', '.join(TUNABLE + TUNABLE_PEERS)}")
-    study = _study(name, folder, seed)
+    study = _study(f"{name}@{space_key(space, train)}", folder, seed)
     finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not finished:   # the defaults first, so "tuned" can only match or beat them
         study.enqueue_trial({}, user_attrs={"defaults": True}, skip_if_exists=True)
