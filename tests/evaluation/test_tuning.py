@@ -111,6 +111,11 @@ def test_the_hybrid_is_tuned_with_the_tuned_collaborative_methods(home, data):
         assert json.loads(chosen["cf_options"]) == out[chosen["collaborative"]]["options"]
     blend = tune(data, ["ease", "graph", "blend"], [], trials=2)["blend"]
     assert [row.get("members") for row in blend["search"]] == [None, "ease,graph"]
+    assert "validation_fold_in" not in blend["search"][1]      # 3 picks: the blend's default
+    # tuned for 80% fold-in, the composites choose their weights on people folded in so
+    folded = tune(data, ["ease", "graph", "blend", "hybrid"], [], None, 0.8, trials=2)
+    assert folded["blend"]["search"][1]["validation_fold_in"] == 0.8
+    assert all(row["validation_fold_in"] == 0.8 for row in folded["hybrid"]["search"][1:])
 
 
 def test_nested_tuning_in_the_evaluation_tunes_each_split_on_its_training_people(home, data):

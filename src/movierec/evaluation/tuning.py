@@ -226,27 +226,30 @@ def tune_one(name: str, train: Dataset, split: PeopleSplit, folder, trials: int,
             "people": len(split.cases), "search": table}
 
 
-def _composite_space(name: str, candidates: dict[str, str]) -> Space:
+def _composite_space(name: str, candidates: dict[str, str], fold_in: float | None) -> Space:
     """The hybrid fuses content with one of the tuned ``candidates`` (method -> its tuned
     options, JSON), in its tuned settings; the blend fuses all of them. Their weights are
-    chosen inside their own fits, on their own validation people."""
+    chosen inside their own fits, on their own validation people, folded in as the protocol
+    being tuned for folds people in (``fold_in``, else 3 picks)."""
     import json as _json
 
     names = sorted(candidates)
+    protocol = {"validation_fold_in": float(fold_in)} if fold_in else {}
 
     def hybrid(trial, data: Dataset) -> dict:
         choice = trial.suggest_categorical("collaborative", names)
-        return {"collaborative": choice, "cf_options": candidates[choice]}
+        return {"collaborative": choice, "cf_options": candidates[choice], **protocol}
 
     def blend(trial, data: Dataset) -> dict:
         trial.suggest_categorical("members", [",".join(names)])
         return {"members": ",".join(names), "member_options": _json.dumps(
-            {n: _json.loads(candidates[n]) for n in names}, sort_keys=True)}
+            {n: _json.loads(candidates[n]) for n in names}, sort_keys=True), **protocol}
 
     return hybrid if name == HYBRID else blend
 
 
-def _tune_composite(name, train, split, folder, results: dict, seconds, seed, tick) -> dict:
+def _tune_composite(name, train, split, folder, results: dict, seconds, seed, tick,
+                    fold_in: float | None = None) -> dict:
     """The hybrid with each of the (at most three) best tuned collaborative methods (and
     with their blend, when it was tuned), or the blend of them: each tried once, after the
     defaults."""
@@ -266,7 +269,7 @@ def _tune_composite(name, train, split, folder, results: dict, seconds, seed, ti
     else:
         enqueue = ({"members": ",".join(sorted(candidates))},)
     return tune_one(name, train, split, folder, len(enqueue) + 1, seconds, seed, tick, enqueue,
-                    space=_composite_space(name, candidates))
+                    space=_composite_space(name, candidates, fold_in))
 
 
 def tune(train: Dataset, models: list[str], peers: list[str], picks: int | None = 3,
@@ -297,7 +300,8 @@ def tune(train: Dataset, models: list[str], peers: list[str], picks: int | None 
 
         say(f"tuning {name}", i / len(names))
         if name in COMPOSITES:
-            out[name] = _tune_composite(name, train, split, folder, out, each, seed, tick)
+            out[name] = _tune_composite(name, train, split, folder, out, each, seed, tick,
+                                        fold_in)
         else:
             out[name] = tune_one(name, train, split, folder, trials, each, seed, tick)
         if save:

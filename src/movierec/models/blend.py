@@ -3,8 +3,8 @@
 Each member (EASE, user-kNN and RP3beta by default) sees taste through a different lens:
 item-item regression, people like you, random walks. The blend z-normalises each member's
 scores per person and adds them with weights chosen at fit time by NDCG@10 on validation
-people carved from the training people (3 picks in, the rest of their liked movies as truth),
-over a grid on the simplex; then the members are refitted on all the data. ``member_options``
+people carved from the training people (3 picks in, or ``validation_fold_in`` of their liked
+movies; the rest of their liked movies as truth), over a grid on the simplex; then the members are refitted on all the data. ``member_options``
 carries each member's own settings (`movierec tune` fills it with what each member won on
 validation people). A movie is explained by the member that put it highest.
 """
@@ -23,7 +23,7 @@ from movierec.models.persist import nest, unnest
 from movierec.models.profile import LastPerson, Profile
 from movierec.models.registry import create
 from movierec.models.standard_scores import zscores
-from movierec.models.validation import best_of_grid, carve
+from movierec.models.validation import best_of_grid, carve, folded_in
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class BlendConfig(ModelConfig):
     grid_step: float = 0.25                # the simplex grid the weights are chosen from
     validation_users: int = 200
     validation_picks: int = 3
+    validation_fold_in: float = 0.0    # in (0, 1): validation people fold in this share of
+                                       # their liked movies (rated) instead of the picks
 
 
 def simplex_grid(n: int, step: float) -> list[tuple[float, ...]]:
@@ -92,7 +94,7 @@ class BlendRecommender(Recommender):
         if n == 1:
             return [1.0]
         carved = carve(dataset, cfg.validation_users, cfg.validation_picks, cfg.seed,
-                       "-blend-train")
+                       "-blend-train", cfg.validation_fold_in)
         if carved is None:
             self.selection = {"note": "too few people to validate; equal weights"}
             return [1.0 / n] * n
@@ -103,6 +105,7 @@ class BlendRecommender(Recommender):
                               fused, grid)
         best = int(np.argmax(scores))
         self.selection = {"metric": "ndcg@10", "validation_users": len(cases),
+                          "folded_in": folded_in(cfg.validation_picks, cfg.validation_fold_in),
                           "members": self._names(), "weights": list(grid[best]),
                           "best_score": float(scores[best])}
         return list(grid[best])

@@ -3,8 +3,8 @@
 Collaborative filtering knows what people *do* like but is blind to movies nobody rated;
 content similarity covers every movie with metadata but is blind to taste. The hybrid
 z-normalises both per person and mixes them with a weight picked at fit time by NDCG@10 on
-validation people (3 picks in, the rest of their liked movies as truth), then refits on all
-data. Movies the collaborative model cannot score (cold) get its median, so a strongly
+validation people (3 picks in, or ``validation_fold_in`` of their liked movies; the rest as
+truth), then refits on all data. Movies the collaborative model cannot score (cold) get its median, so a strongly
 similar new movie can still surface. If no pick has ratings, content carries it alone.
 """
 
@@ -25,7 +25,7 @@ from movierec.models.profile import Profile
 from movierec.models.recommendations import Recommendations
 from movierec.models.registry import create
 from movierec.models.standard_scores import zscores
-from movierec.models.validation import best_of_grid, carve
+from movierec.models.validation import best_of_grid, carve, folded_in
 
 LIKED = LIKED_AT
 
@@ -38,6 +38,8 @@ class HybridConfig(ModelConfig):
     weight_grid: tuple = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
     validation_users: int = 150
     validation_picks: int = 3
+    validation_fold_in: float = 0.0    # in (0, 1): validation people fold in this share of
+                                       # their liked movies (rated) instead of the picks
     cold_quantile: float = 0.5         # cold movies get this quantile of the CF z-scores
     cf_options: str = ""               # JSON settings of the collaborative part (`movierec
                                        # tune` fills them with what that method won)
@@ -129,7 +131,7 @@ class HybridRecommender(Recommender):
         """NDCG@10 of each weight on validation people the components never saw."""
         cfg = self.config
         carved = carve(dataset, cfg.validation_users, cfg.validation_picks, cfg.seed,
-                       "-hybrid-train")
+                       "-hybrid-train", cfg.validation_fold_in)
         if carved is None:
             self.selection = {"note": "too few people to validate; equal weights", "weight": 0.5}
             return 0.5
@@ -143,6 +145,7 @@ class HybridRecommender(Recommender):
                               grid)
         best = int(np.argmax(scores))
         self.selection = {"metric": "ndcg@10", "validation_users": len(cases),
+                          "folded_in": folded_in(cfg.validation_picks, cfg.validation_fold_in),
                           "grid": [float(w) for w in grid], "scores": [float(s) for s in scores],
                           "weight": float(grid[best])}
         return float(grid[best])

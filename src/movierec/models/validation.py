@@ -30,14 +30,27 @@ class Case:
     allowed: np.ndarray      # every movie but the picks
 
 
-def carve(dataset: Dataset, people: int, picks: int, seed: int, suffix: str
-          ) -> tuple[Dataset, list[Case]] | None:
+def carve(dataset: Dataset, people: int, picks: int, seed: int, suffix: str,
+          fold_in: float = 0.0) -> tuple[Dataset, list[Case]] | None:
     """(the data without the validation people, their cases), or None when fewer than
-    `MIN_PEOPLE` have ``picks`` + 2 liked movies."""
+    `MIN_PEOPLE` are eligible.
+
+    Each validation person names ``picks`` liked movies as loved picks (eligible with
+    ``picks`` + 2 liked movies) or, with ``fold_in`` in (0, 1), that share of their liked
+    movies with their real ratings, as the evaluation's fold-in protocol does (the sizes and
+    eligibility are the splitter's own, `_fold_in_sizes`): a fusion judged by 80% fold-in
+    should choose its weight on people folded in the same way.
+    """
+    from movierec.evaluation.splitters import _fold_in_sizes
+
     rng = np.random.default_rng(seed)
     m = dataset.ratings.matrix
     liked_counts = np.asarray((m >= LIKED_AT).sum(axis=1)).ravel()
-    eligible = np.flatnonzero(liked_counts >= picks + 2)
+    if fold_in:
+        sizes = _fold_in_sizes(liked_counts, None, float(fold_in))
+    else:
+        sizes = np.where(liked_counts >= picks + 2, int(picks), 0)
+    eligible = np.flatnonzero(sizes > 0)
     if len(eligible) < MIN_PEOPLE:
         return None
     val = rng.choice(eligible, size=min(people, len(eligible) // 5 or 1), replace=False)
@@ -46,12 +59,20 @@ def carve(dataset: Dataset, people: int, picks: int, seed: int, suffix: str
     cases = []
     for u in val:
         items, values = dataset.ratings.user_row(int(u))
-        liked = items[values >= LIKED_AT]
-        chosen = rng.choice(liked, size=picks, replace=False)
+        at = np.flatnonzero(values >= LIKED_AT)            # the liked movies' positions
+        drawn = rng.choice(len(at), size=int(sizes[u]), replace=False)
+        chosen = items[at[drawn]]
         allowed = np.ones(m.shape[1], dtype=bool)
         allowed[chosen] = False
-        cases.append(Case(Profile.from_picks(chosen), np.setdiff1d(liked, chosen), allowed))
+        profile = (Profile(chosen, values[at[drawn]]) if fold_in
+                   else Profile.from_picks(chosen))
+        cases.append(Case(profile, np.setdiff1d(items[at], chosen), allowed))
     return train, cases
+
+
+def folded_in(picks: int, fold_in: float = 0.0) -> str:
+    """How `carve`'s validation people were folded in, for a fit's ``selection`` record."""
+    return f"{fold_in:.0%} of their liked movies" if fold_in else f"{picks} loved picks"
 
 
 def best_of_grid(cases: Sequence[Case], parts: Callable[[Profile], list[np.ndarray]],
