@@ -1,0 +1,93 @@
+"""How far above the best tuned peer can a fusion of our methods get? An upper bound.
+
+The quality target asks our best to score 1.10x the best tuned peer's NDCG@10. This measures
+the most any linear fusion of our strongest methods could reach on one split, with every
+choice made in the fusion's favour: on the validation people of fold ``--fold`` (carved from
+that fold's training people, as `movierec tune` carves them; no test person is read), each
+method of ours and each peer is tuned there (``--trials``), our tuned methods and vae are
+fitted, and the weights of their per-person z-scores are chosen **on those same people**
+over a simplex grid. In-sample weights overfit, so the fused score is an optimistic ceiling,
+not an estimate: if even it stays under 1.10x the tuned peer, no blend of these methods
+reaches the target honestly.
+
+    python benchmarks/bench_ceiling.py [--dataset ml-100k] [--fold-in 0.8 | --picks 3]
+        [--trials 10] [--fold 1] [--step 0.25]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+
+from _shared import default_data_dir
+
+MEMBERS = ("ease", "graph", "user_knn", "item_knn", "als")   # tuned; vae joins at defaults
+PEERS = ("peer:cornac-ease", "peer:implicit-bpr", "peer:implicit-als")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=default_data_dir())
+    ap.add_argument("--dataset", default="ml-100k")
+    ap.add_argument("--picks", type=int, default=3)
+    ap.add_argument("--fold-in", type=float, default=None)
+    ap.add_argument("--trials", type=int, default=10)
+    ap.add_argument("--fold", type=int, default=1, help="which of the 5 folds' training people")
+    ap.add_argument("--step", type=float, default=0.25, help="weight grid step")
+    ap.add_argument("--no-vae", action="store_true")
+    args = ap.parse_args()
+
+    from movierec.data import load_dataset
+    from movierec.evaluation.metrics import ndcg_at_k
+    from movierec.evaluation.splitters import heldout_user_folds
+    from movierec.evaluation.tuning import tune, validation_split
+    from movierec.models.blend import fused, simplex_grid, standardise
+    from movierec.models.filters import top_k
+    from movierec.models.registry import create
+
+    picks = None if args.fold_in else args.picks
+    dataset = load_dataset(args.dataset, data_dir=args.data)
+    train = heldout_user_folds(dataset, 5, picks, args.fold_in, seed=0)[args.fold - 1].train
+    split = validation_split(train, picks, args.fold_in, seed=0)
+    tuned = tune(train, list(MEMBERS), list(PEERS), picks, args.fold_in, args.trials,
+                 save=False)
+    members = {n: create(n, seed=0, **tuned[n]["options"]).fit(split.train) for n in MEMBERS}
+    if not args.no_vae:
+        members["vae"] = create("vae", seed=0).fit(split.train)
+    names = list(members)
+    parts = []
+    for case in split.cases:
+        parts.append(standardise([members[n].score(case.profile) for n in names]))
+    allowed = []
+    for case in split.cases:
+        ok = np.ones(dataset.ratings.n_movies, dtype=bool)
+        ok[case.profile.items] = False
+        allowed.append(ok)
+
+    def mean_ndcg(weights) -> float:
+        return float(np.mean([ndcg_at_k(top_k(fused(z, weights), 10, ok), case.truth, 10)
+                              for z, ok, case in zip(parts, allowed, split.cases)]))
+
+    alone = {n: mean_ndcg(np.eye(len(names))[i]) for i, n in enumerate(names)}
+    grid = simplex_grid(len(names), args.step)
+    scores = [mean_ndcg(w) for w in grid]
+    best = int(np.argmax(scores))
+    peer = max(PEERS, key=lambda p: tuned[p]["validation_ndcg@10"])
+    peer_score = tuned[peer]["validation_ndcg@10"]
+    protocol = f"{args.fold_in:.0%} fold-in" if args.fold_in else f"{args.picks} picks"
+    out = {"dataset": args.dataset, "protocol": protocol, "fold": args.fold,
+           "validation_people": len(split.cases), "trials": args.trials,
+           "peers": {p: tuned[p]["validation_ndcg@10"] for p in PEERS},
+           "ours_alone": {n: round(v, 5) for n, v in alone.items()},
+           "ceiling": round(scores[best], 5),
+           "ceiling_weights": dict(zip(names, grid[best])),
+           "best_peer": peer, "ratio_ceiling_to_peer": round(scores[best] / peer_score, 4),
+           "ratio_best_alone_to_peer": round(max(alone.values()) / peer_score, 4)}
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
