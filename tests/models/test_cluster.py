@@ -62,6 +62,23 @@ def test_same_recommends_inside_the_picks_cluster(auto, blocks):
     assert "with Crime Movie" in recs.explanations[0]
 
 
+def test_popular_reorders_within_the_clusters_but_never_crosses_them(data, blocks):
+    from movierec.models.standard_scores import liked_popularity
+
+    leaning = ClusterRecommender(seed=7, popular=50.0).fit(data)
+    profile = Profile.from_picks(picks_from(blocks, 1))
+    scores = leaning.score(profile)
+    inside = np.isin(leaning.labels_, list(leaning.target_clusters(profile)))
+    ok = np.isfinite(scores)
+    assert scores[ok & inside].min() > scores[ok & ~inside].max()
+    # the lean brings more liked movies to the top than similarity alone does
+    pop = liked_popularity(data.ratings)
+    plain = ClusterRecommender(seed=7).fit(data)
+    top = leaning.recommend(profile, k=5).items
+    assert pop[top].mean() > pop[plain.recommend(profile, k=5).items].mean()
+    assert np.isin(top, np.flatnonzero(inside)).all()
+
+
 def test_explore_recommends_from_the_neighbouring_cluster(data, blocks):
     b, _ = blocks
     model = ClusterRecommender(strategy="explore", n_clusters=2, seed=7).fit(data)

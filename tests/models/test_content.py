@@ -152,3 +152,20 @@ def test_restore_does_not_refit(model, data, blocks, tmp_path, monkeypatch):
     loaded = load_model(folder, data)
     np.testing.assert_array_equal(loaded.recommend(profile).items, model.recommend(profile).items)
     assert list(loaded.terms()) == list(model.terms())
+
+
+def test_popular_ranks_the_well_liked_among_similar_movies_first(data, tmp_path):
+    from movierec.models.standard_scores import liked_popularity, zscores
+
+    plain = ContentRecommender().fit(data)
+    leaning = ContentRecommender(popular=2.0).fit(data)
+    profile = Profile.from_picks([0, 1, 2])
+    base, lean = plain.score(profile), leaning.score(profile)
+    pop = liked_popularity(data.ratings)
+    np.testing.assert_allclose(lean, zscores(base - plain._prior) + 2.0 * pop, rtol=1e-5,
+                               atol=1e-5)
+    # explained by the similarity to the picks, as before
+    recs = leaning.recommend(profile, k=3)
+    assert list(recs.explanations) == plain.explain(profile, recs.items, recs.scores)
+    loaded = load_model(save_model(leaning, tmp_path / "leaning"), data)
+    np.testing.assert_allclose(loaded.score(profile), lean)

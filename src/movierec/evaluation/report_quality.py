@@ -32,11 +32,13 @@ chosen by looking at the people it is judged on. The peers: implicit's ALS, BPR 
 Cornac's textbook EASE (on the 6,000 most-liked movies, as ours keeps). ALS folds each person
 in through its own `recalculate_user` and EASE through its learnt item-item matrix; BPR and
 LMF have no fold-in and train with the test profiles inside their matrix, as their examples
-do. The hybrid is tuned as the fusion of content with
-one of the best tuned methods of ours, the blend as the fusion of the three best (its weights
-learnt on its own validation people). The app's default is, on each split, the method of
-ours that validated best there (`Service.default_method` reads the same choice from
-`movierec tune`)."""
+do. Our EASE searches, besides its ridge and weighting, the dropout emphasis of Steck's
+EDLAE (a ridge that grows with each movie's own ratings); the peer stays textbook EASE. The
+hybrid is tuned as the fusion of content with one of the best tuned methods of ours, the
+blend as the fusion of the three best (their weights learnt on their own validation people,
+folded in like the protocol: 3 loved picks, or 80% of their liked movies). The app's default
+is, on each split, the method of ours that validated best there (`Service.default_method`
+reads the same choice from `movierec tune`)."""
 
 
 def default_scores(result: EvaluationResult) -> tuple[str, np.ndarray, np.ndarray] | None:

@@ -76,7 +76,7 @@ STANDARD_RUNS = (
     RunSpec("the-movies-dataset", "heldout-users", None, 0.8),
 )
 TUNE_TRIALS = 10
-TUNED_MODELS = "ease,graph,user_knn,item_knn,als,hybrid,blend,popularity"
+TUNED_MODELS = "ease,graph,user_knn,item_knn,als,content,embeddings,cluster,hybrid,blend,popularity"
 TUNED_PEERS = "implicit-als,implicit-bpr,implicit-lmf,cornac-ease,popular"
 TUNED_RUNS = tuple(
     RunSpec(name, "heldout-users", picks, fold_in, 5, TUNE_TRIALS, TUNED_MODELS, TUNED_PEERS)

@@ -67,6 +67,10 @@ SPACES: dict[str, Space] = {
                                           5 * _per_movie(d), log=True),
         "alpha": t.suggest_float("alpha", 0.5, 20.0, log=True),
         "iterations": t.suggest_int("iterations", 5, 30)},
+    # the content methods: how far to lean on popularity among the similar movies
+    "content": lambda t, d: {"popular": t.suggest_float("popular", 0.0, 20.0)},
+    "embeddings": lambda t, d: {"popular": t.suggest_float("popular", 0.0, 20.0)},
+    "cluster": lambda t, d: {"popular": t.suggest_float("popular", 0.0, 20.0)},
 }
 PEER_SPACES: dict[str, Space] = {
     peer_lib.PREFIX + "implicit-als": lambda t, d: {
@@ -94,6 +98,8 @@ PEER_SPACES: dict[str, Space] = {
         "regularization": t.suggest_float("regularization", 0.01, 5.0, log=True),
         "iterations": t.suggest_int("iterations", 10, 60)},
 }
+# what the composites may fuse (the content methods are the hybrid's other half already)
+COLLABORATIVE = ("ease", "graph", "user_knn", "item_knn", "als")
 HYBRID = "hybrid"          # tuned after its candidates: which tuned method it fuses with content
 BLEND = "blend"            # tuned after its members: the best tuned methods, fused
 COMPOSITES = (BLEND, HYBRID)   # in this order: the hybrid may fuse content with the blend
@@ -255,7 +261,7 @@ def _tune_composite(name, train, split, folder, results: dict, seconds, seed, ti
     defaults."""
     import json as _json
 
-    best = sorted((n for n, r in results.items() if r["kind"] == "ours" and n in SPACES),
+    best = sorted((n for n, r in results.items() if r["kind"] == "ours" and n in COLLABORATIVE),
                   key=lambda n: -results[n]["validation_ndcg@10"])[:3]
     candidates = {n: _json.dumps(results[n]["options"], sort_keys=True) for n in best}
     if name == HYBRID and BLEND in results:   # content with the blend of the best
@@ -263,7 +269,7 @@ def _tune_composite(name, train, split, folder, results: dict, seconds, seed, ti
         candidates[BLEND] = _json.dumps(results[BLEND]["options"], sort_keys=True)
     if not candidates:
         raise TuneError(f"tuning {name} needs at least one collaborative method tuned with it "
-                        f"(one of {', '.join(SPACES)})")
+                        f"(one of {', '.join(COLLABORATIVE)})")
     if name == HYBRID:
         enqueue = tuple({"collaborative": n} for n in best)
     else:

@@ -36,6 +36,7 @@ from movierec.models.base import ModelConfig, Recommender
 from movierec.models.content import NOISE_KEYWORDS, pick_contributions, weighted_similarity
 from movierec.models.persist import pack_sparse, unpack_sparse
 from movierec.models.profile import Profile
+from movierec.models.standard_scores import lean_on_popularity, liked_popularity
 
 STRATEGIES = ("same", "explore", "centres")
 VECTORS = ("content", "embeddings", "factors")
@@ -54,6 +55,8 @@ class ClusterConfig(ModelConfig):
     explore_neighbours: int = 2     # nearest other clusters explored per pick cluster
     silhouette_sample: int = 3000
     minibatch_above: int = 5000     # movies: MiniBatchKMeans beyond this, KMeans below
+    popular: float = 0.0            # > 0: within the clusters, rank by z(similarity) +
+                                    # popular x z(log liked count in the training ratings)
 
     def __post_init__(self):
         if self.strategy not in STRATEGIES:
@@ -205,6 +208,7 @@ class ClusterRecommender(Recommender):
         self._z: np.ndarray | None = None            # reduced unit vectors (clustering)
         self._centres: np.ndarray | None = None      # unit centres in the reduced space
         self._names: list[str] = []
+        self._popularity: np.ndarray | None = None
 
     def _fit(self, dataset: Dataset) -> None:
         x, valid = item_vectors(dataset, self.config)
@@ -215,6 +219,7 @@ class ClusterRecommender(Recommender):
         labels = np.full(len(valid), -1, dtype=np.int64)
         labels[valid] = km.labels_
         self._set(x, z, labels, normalize(np.asarray(km.cluster_centers_, np.float32)), selection)
+        self._popularity = liked_popularity(dataset.ratings) if self.config.popular else None
 
     def _set(self, x, z, labels, centres, selection) -> None:
         self._x, self._z, self.labels_, self._centres = x, z, labels, centres
@@ -236,6 +241,7 @@ class ClusterRecommender(Recommender):
                              f"the catalog has {len(dataset.catalog)}")
         self._set(x, state["reduced"], state["labels"].astype(np.int64), state["centres"],
                   json.loads(str(state["selection"])))
+        self._popularity = liked_popularity(dataset.ratings) if self.config.popular else None
 
     # --- views for the app and the report ---------------------------------------------------
     @property
@@ -308,6 +314,11 @@ class ClusterRecommender(Recommender):
             base = weighted_similarity(self._x, profile.items, pref, self._xt)
         inside = np.isin(self.labels_, list(self.target_clusters(profile)))
         step = 2.0 * (float(np.abs(pref).sum()) + 1.0) + 1.0   # > any |base| difference
+        if self.config.popular:
+            base = np.where(valid, base, np.nan)
+            base = lean_on_popularity(base, self._popularity, self.config.popular)
+            finite = base[np.isfinite(base)]
+            step = float(finite.max() - finite.min()) + 1.0 if len(finite) else 1.0
         scores = np.where(inside, base, base - step).astype(np.float32)
         scores[~valid] = np.nan
         return scores

@@ -31,6 +31,7 @@ from movierec.models.base import ModelConfig, Recommender
 from movierec.models.explain import explain_by_contribution
 from movierec.models.persist import pack_sparse, unpack_sparse
 from movierec.models.profile import Profile
+from movierec.models.standard_scores import lean_on_popularity, liked_popularity
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")   # scikit-learn's default token pattern
 
@@ -64,6 +65,8 @@ class ContentConfig(ModelConfig):
     top_cast: int = 3            # billed actors used per movie
     max_keywords: int = 20       # keywords used per movie (in source order)
     min_df: int = 2              # a token must occur in this many movies (1-off tokens add nothing)
+    popular: float = 0.0         # > 0: rank by z(similarity) + popular x z(log liked count),
+                                 # counted in the training ratings (0: similarity alone)
     max_df: float = 0.8          # tokens in more than this share of movies carry no signal
     sublinear_tf: bool = False   # False keeps repetition weights linear
     tiebreak: float = 1e-4       # x popularity in [0, 1]: equal similarities rank the known first
@@ -239,11 +242,13 @@ class ContentRecommender(Recommender):
         self._terms: np.ndarray | None = None
         self._has_text: np.ndarray | None = None
         self._prior: np.ndarray | None = None
+        self._popularity: np.ndarray | None = None
 
     # --- fitting and persistence -----------------------------------------------------------
     def _fit(self, dataset: Dataset) -> None:
         x, terms = tfidf_matrix(catalog_soups(dataset.catalog, self.config), self.config)
         self._set(x, terms, dataset.catalog)
+        self._popularity = liked_popularity(dataset.ratings) if self.config.popular else None
 
     def _set(self, x: sp.csr_matrix, terms: np.ndarray, catalog: Catalog) -> None:
         self._x = sp.csr_matrix(x, dtype=np.float32)
@@ -262,6 +267,7 @@ class ContentRecommender(Recommender):
             raise ValueError(f"saved content vectors cover {x.shape[0]} movies, "
                              f"the catalog has {len(dataset.catalog)}")
         self._set(x, np.asarray(state["terms"], dtype=str), dataset.catalog)
+        self._popularity = liked_popularity(dataset.ratings) if self.config.popular else None
 
     # --- reusable views ----------------------------------------------------------------------
     def _matrix(self) -> sp.csr_matrix:
@@ -299,6 +305,8 @@ class ContentRecommender(Recommender):
     # --- scoring -------------------------------------------------------------------------
     def score(self, profile: Profile) -> np.ndarray:
         scores = text_scores(self._matrix(), self.has_text(), profile, self._xt)
+        if self.config.popular:
+            return lean_on_popularity(scores, self._popularity, self.config.popular)
         return scores + self._prior if self._prior is not None else scores
 
     def contributions(self, profile: Profile, items: np.ndarray) -> np.ndarray:

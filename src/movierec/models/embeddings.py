@@ -31,6 +31,7 @@ from movierec.models.base import ModelConfig, Recommender
 from movierec.models.content import NOISE_KEYWORDS, most_similar, pick_contributions, text_scores
 from movierec.models.explain import explain_by_contribution
 from movierec.models.profile import Profile
+from movierec.models.standard_scores import lean_on_popularity, liked_popularity
 from movierec.paths import movierec_home
 from movierec.progress import report
 
@@ -48,6 +49,8 @@ class EmbeddingConfig(ModelConfig):
     max_tokens: int = 128       # word pieces per text (MiniLM was trained on 128)
     progress: bool = True       # batch progress bar while embedding
     cache: bool = True          # reuse / write movierec_home()/cache/embeddings/*.npz
+    popular: float = 0.0        # > 0: rank by z(similarity) + popular x z(log liked count),
+                                # counted in the training ratings (0: similarity alone)
 
 
 def _text(value) -> str | None:
@@ -184,10 +187,12 @@ class EmbeddingRecommender(Recommender):
         self._stored: np.ndarray | None = None   # float16, as saved
         self._e: np.ndarray | None = None        # float32 unit rows, for scoring
         self._valid: np.ndarray | None = None
+        self._popularity: np.ndarray | None = None
 
     def _fit(self, dataset: Dataset) -> None:
         texts = catalog_texts(dataset.catalog, self.config.max_keywords)
         self._set(catalog_embeddings(texts, self.config))
+        self._popularity = liked_popularity(dataset.ratings) if self.config.popular else None
 
     def _set(self, vectors16: np.ndarray) -> None:
         self._stored = np.asarray(vectors16, dtype=np.float16)
@@ -204,6 +209,7 @@ class EmbeddingRecommender(Recommender):
             raise ValueError(f"saved embeddings cover {vectors.shape[0]} movies, "
                              f"the catalog has {len(dataset.catalog)}")
         self._set(vectors)
+        self._popularity = liked_popularity(dataset.ratings) if self.config.popular else None
 
     # --- reusable views ----------------------------------------------------------------------
     def item_vectors(self) -> np.ndarray:
@@ -223,7 +229,8 @@ class EmbeddingRecommender(Recommender):
 
     # --- scoring -------------------------------------------------------------------------
     def score(self, profile: Profile) -> np.ndarray:
-        return text_scores(self.item_vectors(), self.has_text(), profile)
+        scores = text_scores(self.item_vectors(), self.has_text(), profile)
+        return lean_on_popularity(scores, self._popularity, self.config.popular)
 
     def explain(self, profile: Profile, items: np.ndarray, scores: np.ndarray) -> list[str]:
         contrib = pick_contributions(self.item_vectors(), profile, items)

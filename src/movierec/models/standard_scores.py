@@ -45,3 +45,27 @@ def zscores(scores: np.ndarray, missing: float | str = np.nan,
     out = np.full(len(s), missing, dtype=np.float64)
     out[ok] = z
     return out
+
+
+def liked_popularity(ratings) -> np.ndarray:
+    """Per movie, the z-score of log(1 + how many people liked it) in ``ratings`` (a
+    `Ratings`): the popularity a content method leans on when told to (``popular``).
+
+    Counted from the ratings a model is fitted on, never from the catalog's own counts,
+    which include every person (in an evaluation, the test people too).
+    """
+    from movierec.data.liking import LIKED_AT
+
+    m = ratings.matrix.tocsr()
+    liked = np.bincount(m.indices[m.data >= LIKED_AT], minlength=m.shape[1])
+    return zscores(np.log1p(liked.astype(np.float64)))
+
+
+def lean_on_popularity(scores: np.ndarray, popularity: np.ndarray | None,
+                       weight: float) -> np.ndarray:
+    """``z(scores) + weight * popularity`` (NaN where the method has no score); the scores
+    unchanged when ``weight`` is 0. Similarity alone ranks obscure near-duplicates of the
+    picks first; most people want the well-known among the similar."""
+    if not weight or popularity is None:
+        return scores
+    return (zscores(scores, no_spread=0.0) + float(weight) * popularity).astype(np.float32)
