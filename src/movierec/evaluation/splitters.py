@@ -154,7 +154,7 @@ def _liked_counts(ratings: Ratings, like_threshold: float) -> np.ndarray:
     return np.bincount(_row_of_rating(ratings)[liked], minlength=ratings.n_users)
 
 
-def _fold_in_sizes(liked: np.ndarray, picks: int | None, fold_in: float | None) -> np.ndarray:
+def fold_in_sizes(liked: np.ndarray, picks: int | None, fold_in: float | None) -> np.ndarray:
     """How many liked movies each person folds in (0 = not eligible)."""
     if fold_in is not None:
         _check_fraction(fold_in, "fold_in")
@@ -221,7 +221,7 @@ def _heldout_name(picks: int | None, fold_in: float | None) -> str:
 
 
 def _eligible(dataset: Dataset, picks, fold_in, like_threshold) -> tuple[np.ndarray, np.ndarray]:
-    sizes = _fold_in_sizes(_liked_counts(dataset.ratings, like_threshold), picks, fold_in)
+    sizes = fold_in_sizes(_liked_counts(dataset.ratings, like_threshold), picks, fold_in)
     eligible = np.flatnonzero(sizes > 0)
     if len(eligible) == 0:
         need = (f"{picks} picks" if fold_in is None

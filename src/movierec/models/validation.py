@@ -38,16 +38,16 @@ def carve(dataset: Dataset, people: int, picks: int, seed: int, suffix: str,
     Each validation person names ``picks`` liked movies as loved picks (eligible with
     ``picks`` + 2 liked movies) or, with ``fold_in`` in (0, 1), that share of their liked
     movies with their real ratings, as the evaluation's fold-in protocol does (the sizes and
-    eligibility are the splitter's own, `_fold_in_sizes`): a fusion judged by 80% fold-in
+    eligibility are the splitter's own, `fold_in_sizes`): a fusion judged by 80% fold-in
     should choose its weight on people folded in the same way.
     """
-    from movierec.evaluation.splitters import _fold_in_sizes
+    from movierec.evaluation.splitters import fold_in_sizes
 
     rng = np.random.default_rng(seed)
     m = dataset.ratings.matrix
     liked_counts = np.asarray((m >= LIKED_AT).sum(axis=1)).ravel()
     if fold_in:
-        sizes = _fold_in_sizes(liked_counts, None, float(fold_in))
+        sizes = fold_in_sizes(liked_counts, None, float(fold_in))
     else:
         sizes = np.where(liked_counts >= picks + 2, int(picks), 0)
     eligible = np.flatnonzero(sizes > 0)
