@@ -3,10 +3,11 @@
 Each member (EASE, user-kNN and RP3beta by default) sees taste through a different lens:
 item-item regression, people like you, random walks. The blend z-normalises each member's
 scores per person and adds them with weights chosen at fit time by NDCG@10 on validation
-people carved from the training people (3 picks in, or ``validation_fold_in`` of their liked
-movies; the rest of their liked movies as truth), over a grid on the simplex; then the members are refitted on all the data. ``member_options``
-carries each member's own settings (`movierec tune` fills it with what each member won on
-validation people). A movie is explained by the member that put it highest.
+people carved from the training people (3 picks in, or ``validation_fold_in`` of their
+liked movies; the rest of their liked movies as truth), over a grid on the simplex; then
+the members are refitted on all the data. ``member_options`` carries each member's own
+settings (`movierec tune` fills it with what each member won on validation people). A movie
+is explained by the member that put it highest.
 """
 
 from __future__ import annotations

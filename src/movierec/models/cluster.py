@@ -36,7 +36,7 @@ from movierec.models.base import ModelConfig, Recommender
 from movierec.models.content import NOISE_KEYWORDS, pick_contributions, weighted_similarity
 from movierec.models.persist import pack_sparse, unpack_sparse
 from movierec.models.profile import Profile
-from movierec.models.standard_scores import lean_on_popularity, liked_popularity
+from movierec.models.standard_scores import lean_on_popularity, popularity_if
 
 STRATEGIES = ("same", "explore", "centres")
 VECTORS = ("content", "embeddings", "factors")
@@ -219,7 +219,7 @@ class ClusterRecommender(Recommender):
         labels = np.full(len(valid), -1, dtype=np.int64)
         labels[valid] = km.labels_
         self._set(x, z, labels, normalize(np.asarray(km.cluster_centers_, np.float32)), selection)
-        self._popularity = liked_popularity(dataset.ratings) if self.config.popular else None
+        self._popularity = popularity_if(self.config.popular, dataset.ratings)
 
     def _set(self, x, z, labels, centres, selection) -> None:
         self._x, self._z, self.labels_, self._centres = x, z, labels, centres
@@ -241,7 +241,7 @@ class ClusterRecommender(Recommender):
                              f"the catalog has {len(dataset.catalog)}")
         self._set(x, state["reduced"], state["labels"].astype(np.int64), state["centres"],
                   json.loads(str(state["selection"])))
-        self._popularity = liked_popularity(dataset.ratings) if self.config.popular else None
+        self._popularity = popularity_if(self.config.popular, dataset.ratings)
 
     # --- views for the app and the report ---------------------------------------------------
     @property

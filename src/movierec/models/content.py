@@ -31,7 +31,7 @@ from movierec.models.base import ModelConfig, Recommender
 from movierec.models.explain import explain_by_contribution
 from movierec.models.persist import pack_sparse, unpack_sparse
 from movierec.models.profile import Profile
-from movierec.models.standard_scores import lean_on_popularity, liked_popularity
+from movierec.models.standard_scores import lean_on_popularity, popularity_if
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")   # scikit-learn's default token pattern
 
@@ -248,7 +248,7 @@ class ContentRecommender(Recommender):
     def _fit(self, dataset: Dataset) -> None:
         x, terms = tfidf_matrix(catalog_soups(dataset.catalog, self.config), self.config)
         self._set(x, terms, dataset.catalog)
-        self._popularity = liked_popularity(dataset.ratings) if self.config.popular else None
+        self._popularity = popularity_if(self.config.popular, dataset.ratings)
 
     def _set(self, x: sp.csr_matrix, terms: np.ndarray, catalog: Catalog) -> None:
         self._x = sp.csr_matrix(x, dtype=np.float32)
@@ -267,7 +267,7 @@ class ContentRecommender(Recommender):
             raise ValueError(f"saved content vectors cover {x.shape[0]} movies, "
                              f"the catalog has {len(dataset.catalog)}")
         self._set(x, np.asarray(state["terms"], dtype=str), dataset.catalog)
-        self._popularity = liked_popularity(dataset.ratings) if self.config.popular else None
+        self._popularity = popularity_if(self.config.popular, dataset.ratings)
 
     # --- reusable views ----------------------------------------------------------------------
     def _matrix(self) -> sp.csr_matrix:

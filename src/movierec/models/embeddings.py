@@ -31,7 +31,7 @@ from movierec.models.base import ModelConfig, Recommender
 from movierec.models.content import NOISE_KEYWORDS, most_similar, pick_contributions, text_scores
 from movierec.models.explain import explain_by_contribution
 from movierec.models.profile import Profile
-from movierec.models.standard_scores import lean_on_popularity, liked_popularity
+from movierec.models.standard_scores import lean_on_popularity, popularity_if
 from movierec.paths import movierec_home
 from movierec.progress import report
 
@@ -192,7 +192,7 @@ class EmbeddingRecommender(Recommender):
     def _fit(self, dataset: Dataset) -> None:
         texts = catalog_texts(dataset.catalog, self.config.max_keywords)
         self._set(catalog_embeddings(texts, self.config))
-        self._popularity = liked_popularity(dataset.ratings) if self.config.popular else None
+        self._popularity = popularity_if(self.config.popular, dataset.ratings)
 
     def _set(self, vectors16: np.ndarray) -> None:
         self._stored = np.asarray(vectors16, dtype=np.float16)
@@ -209,7 +209,7 @@ class EmbeddingRecommender(Recommender):
             raise ValueError(f"saved embeddings cover {vectors.shape[0]} movies, "
                              f"the catalog has {len(dataset.catalog)}")
         self._set(vectors)
-        self._popularity = liked_popularity(dataset.ratings) if self.config.popular else None
+        self._popularity = popularity_if(self.config.popular, dataset.ratings)
 
     # --- reusable views ----------------------------------------------------------------------
     def item_vectors(self) -> np.ndarray:

@@ -4,8 +4,9 @@ Collaborative filtering knows what people *do* like but is blind to movies nobod
 content similarity covers every movie with metadata but is blind to taste. The hybrid
 z-normalises both per person and mixes them with a weight picked at fit time by NDCG@10 on
 validation people (3 picks in, or ``validation_fold_in`` of their liked movies; the rest as
-truth), then refits on all data. Movies the collaborative model cannot score (cold) get its median, so a strongly
-similar new movie can still surface. If no pick has ratings, content carries it alone.
+truth), then refits on all data. Movies the collaborative model cannot score (cold) get its
+median, so a strongly similar new movie can still surface. If no pick has ratings, content
+carries it alone.
 """
 
 from __future__ import annotations

@@ -61,6 +61,11 @@ def liked_popularity(ratings) -> np.ndarray:
     return zscores(np.log1p(liked.astype(np.float64)))
 
 
+def popularity_if(weight: float, ratings) -> np.ndarray | None:
+    """`liked_popularity` of ``ratings`` when a model leans on it (``weight`` > 0), else None."""
+    return liked_popularity(ratings) if weight else None
+
+
 def lean_on_popularity(scores: np.ndarray, popularity: np.ndarray | None,
                        weight: float) -> np.ndarray:
     """``z(scores) + weight * popularity`` (NaN where the method has no score); the scores
