@@ -90,6 +90,10 @@ def test_a_changed_space_starts_a_fresh_search(home, data, monkeypatch):
     assert fresh["trials"] == 2 and fresh["search"][1] != first["search"][1]
     monkeypatch.setitem(tuning.SPACES, "graph", narrow)
     assert tune(data, ["graph"], [], trials=2)["graph"]["search"] == first["search"]  # still kept
+    # a composite's key covers every candidate's options, not just the first one asked
+    one = tuning._composite_space("hybrid", {"ease": "{}", "graph": "{}"}, None)
+    other = tuning._composite_space("hybrid", {"ease": "{}", "graph": '{"beta": 0.2}'}, None)
+    assert tuning.space_key(one, data) != tuning.space_key(other, data)
 
 
 def test_peers_get_the_same_search(home, data):

@@ -171,7 +171,8 @@ def space_key(space: Space, data: Dataset) -> str:
 
     probe = _Probe()
     options = space(probe, data)
-    text = _json.dumps([probe.asked, options], sort_keys=True, default=repr)
+    passed_on = getattr(space, "passes_on", None)    # a composite: every candidate's options
+    text = _json.dumps([probe.asked, options, passed_on], sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -251,7 +252,9 @@ def _composite_space(name: str, candidates: dict[str, str], fold_in: float | Non
         return {"members": ",".join(names), "member_options": _json.dumps(
             {n: _json.loads(candidates[n]) for n in names}, sort_keys=True), **protocol}
 
-    return hybrid if name == HYBRID else blend
+    space = hybrid if name == HYBRID else blend
+    space.passes_on = {"candidates": candidates, **protocol}   # read by `space_key`
+    return space
 
 
 def _tune_composite(name, train, split, folder, results: dict, seconds, seed, tick,
