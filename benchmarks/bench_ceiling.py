@@ -41,12 +41,11 @@ def main() -> None:
     args = ap.parse_args()
 
     from movierec.data import load_dataset
-    from movierec.evaluation.metrics import ndcg_at_k
     from movierec.evaluation.splitters import heldout_user_folds
     from movierec.evaluation.tuning import tune, validation_split
     from movierec.models.blend import fused, simplex_grid, standardise
-    from movierec.models.filters import top_k
     from movierec.models.registry import create
+    from movierec.models.validation import Case, best_of_grid
 
     picks = None if args.fold_in else args.picks
     dataset = load_dataset(args.dataset, data_dir=args.data)
@@ -58,22 +57,17 @@ def main() -> None:
     if not args.no_vae:
         members["vae"] = create("vae", seed=0).fit(split.train)
     names = list(members)
-    parts = []
+    cases = []                       # as the blend's own weight search sees its people
     for case in split.cases:
-        parts.append(standardise([members[n].score(case.profile) for n in names]))
-    allowed = []
-    for case in split.cases:
-        ok = np.ones(dataset.ratings.n_movies, dtype=bool)
-        ok[case.profile.items] = False
-        allowed.append(ok)
-
-    def mean_ndcg(weights) -> float:
-        return float(np.mean([ndcg_at_k(top_k(fused(z, weights), 10, ok), case.truth, 10)
-                              for z, ok, case in zip(parts, allowed, split.cases)]))
-
-    alone = {n: mean_ndcg(np.eye(len(names))[i]) for i, n in enumerate(names)}
+        allowed = np.ones(dataset.ratings.n_movies, dtype=bool)
+        allowed[case.profile.items] = False
+        cases.append(Case(case.profile, case.truth, allowed))
+    units = [tuple(row) for row in np.eye(len(names))]      # each method alone
     grid = simplex_grid(len(names), args.step)
-    scores = [mean_ndcg(w) for w in grid]
+    scores = best_of_grid(cases, lambda p: standardise([members[n].score(p) for n in names]),
+                          fused, units + grid)
+    alone = dict(zip(names, scores[:len(units)]))
+    scores = scores[len(units):]
     best = int(np.argmax(scores))
     peer = max(PEERS, key=lambda p: tuned[p]["validation_ndcg@10"])
     peer_score = tuned[peer]["validation_ndcg@10"]
@@ -81,11 +75,11 @@ def main() -> None:
     out = {"dataset": args.dataset, "protocol": protocol, "fold": args.fold,
            "validation_people": len(split.cases), "trials": args.trials,
            "peers": {p: tuned[p]["validation_ndcg@10"] for p in PEERS},
-           "ours_alone": {n: round(v, 5) for n, v in alone.items()},
-           "ceiling": round(scores[best], 5),
+           "ours_alone": {n: round(float(v), 5) for n, v in alone.items()},
+           "ceiling": round(float(scores[best]), 5),
            "ceiling_weights": dict(zip(names, grid[best])),
-           "best_peer": peer, "ratio_ceiling_to_peer": round(scores[best] / peer_score, 4),
-           "ratio_best_alone_to_peer": round(max(alone.values()) / peer_score, 4)}
+           "best_peer": peer, "ratio_ceiling_to_peer": round(float(scores[best]) / peer_score, 4),
+           "ratio_best_alone_to_peer": round(float(max(alone.values())) / peer_score, 4)}
     print(json.dumps(out, indent=1))
 
 
