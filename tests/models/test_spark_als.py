@@ -8,8 +8,6 @@ The Spark test fits ML-100k on ``local[1]`` through the CLI and then serves it w
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -42,27 +40,12 @@ def test_the_parquet_holds_signed_preferences_of_rated_movies(tmp_path):
         assert value == pytest.approx(expected, abs=1e-6)
 
 
-def _require_spark():
-    missing = []
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        missing.append('pyspark (pip install "movierec[spark]")')
-    if shutil.which("java") is None:
-        missing.append("Java 17 (apt-get install openjdk-17-jre-headless)")
-    if missing:
-        message = f"Spark ALS needs {', '.join(missing)}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 @pytest.mark.integration
 @pytest.mark.slow
-def test_als_trained_on_spark_is_served_by_recommend(real_data, tmp_path, monkeypatch):
+def test_als_trained_on_spark_is_served_by_recommend(needs_spark, real_data, tmp_path,
+                                                     monkeypatch):
     from movierec.cli import app
 
-    _require_spark()
     monkeypatch.setenv("MOVIEREC_HOME", str(tmp_path / "home"))
     trained = CliRunner().invoke(app, ["train", "als", "--engine", "spark", "--master",
                                        "local[1]", "--data", "ml-100k",
@@ -97,13 +80,12 @@ def test_only_als_trains_on_spark():
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_the_cluster_path_stages_the_ratings_on_shared_storage(ml100k, tmp_path):
+def test_the_cluster_path_stages_the_ratings_on_shared_storage(needs_spark, ml100k, tmp_path):
     """--stage: Spark writes the ratings where every executor can read them, then reads them
     back (here a local folder stands in for s3a:// or hdfs://); same ratings, same model."""
     from movierec.models.als import ALSConfig
     from movierec.models.spark_als import fit_on_spark
 
-    _require_spark()
     stage = tmp_path / "stage" / "ratings.parquet"
     model = fit_on_spark(ml100k, ALSConfig(factors=8, iterations=3), master="local[1]",
                          stage=str(stage))

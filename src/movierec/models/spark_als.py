@@ -99,26 +99,19 @@ def fit_on_spark(dataset: Dataset, config: ALSConfig | None = None, master: str 
     stage, sent from the driver's memory."""
     try:
         from pyspark.ml.recommendation import ALS
-        from pyspark.sql import SparkSession
     except ImportError as err:
         raise ImportError(f"Spark ALS needs pyspark: {SPARK_HINT}") from err
+    from movierec.models.spark_runtime import run_on_spark
+
     say = progress or (lambda _m: None)
     cfg = config or ALSConfig()
     with tempfile.TemporaryDirectory(prefix="movierec-spark-") as tmp:
         say("writing the ratings as parquet")
         path, rated = write_parquet(dataset, Path(tmp))
-        say(f"starting Spark ({master})")
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)   # workers: this Python
-        spark = (SparkSession.builder.master(master).appName("movierec-als")
-                 .config("spark.ui.enabled", "false")
-                 .config("spark.driver.memory", driver_memory)
-                 .config("spark.sql.shuffle.partitions", "8")
-                 .config("spark.local.dir", tmp)
-                 .getOrCreate())
-        try:
-            spark.sparkContext.setLogLevel("ERROR")
+        sub = dataset.ratings.matrix[:, rated].tocsr()
+
+        def job(spark):
             frame = _ratings_frame(spark, path, master, stage, say)
-            sub = dataset.ratings.matrix[:, rated].tocsr()
             als = ALS(rank=cfg.factors, maxIter=cfg.iterations,
                       regParam=spark_regularization(cfg.regularization, sub),
                       implicitPrefs=True, alpha=cfg.alpha, userCol="user", itemCol="item",
@@ -127,10 +120,14 @@ def fit_on_spark(dataset: Dataset, config: ALSConfig | None = None, master: str 
             say(f"fitting ALS on Spark: {sub.nnz:,} ratings, {cfg.factors} factors, "
                 f"{cfg.iterations} iterations")
             fitted = als.fit(frame)
-            items = _factors(fitted.itemFactors, len(rated), cfg.factors)
-            users = _factors(fitted.userFactors, sub.shape[0], cfg.factors)
-        finally:
-            spark.stop()
+            return (_factors(fitted.itemFactors, len(rated), cfg.factors),
+                    _factors(fitted.userFactors, sub.shape[0], cfg.factors))
+
+        say(f"starting Spark ({master})")
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)   # workers: this Python
+        items, users = run_on_spark(job, master, "movierec-als", {
+            "spark.ui.enabled": "false", "spark.driver.memory": driver_memory,
+            "spark.sql.shuffle.partitions": "8", "spark.local.dir": tmp}, Path(tmp), say)
     model = ALSRecommender(cfg)
     model.dataset = dataset
     model._set(rated, items, users)
