@@ -191,6 +191,7 @@ def test_offline_fails_fast_with_help(monkeypatch):
 def test_unreachable_host_is_bounded_by_timeout(monkeypatch):
     def hang(*args, **kwargs):
         time.sleep(5)
+        raise TimeoutError("timed out")   # how a real hang ends, long after the probe gave up
 
     monkeypatch.setattr(dl.socket, "create_connection", hang)  # e.g. a DNS lookup that hangs
     start = time.monotonic()

@@ -346,7 +346,7 @@ def test_rows_with_too_many_columns_are_dropped_and_counted(tmp_path):
 
 def test_a_file_of_another_shape_fails_loudly(tmp_path):
     raw = _source(tmp_path, {"credits.csv": "a,b\n1,2\n"})
-    with pytest.raises(ValueError, match="credits.csv.*lacks the column\(s\) cast, crew, id"):
+    with pytest.raises(ValueError, match=r"credits.csv.*lacks the column\(s\) cast, crew, id"):
         tmdb.read_credits(raw, PrepareReport())
 
 
