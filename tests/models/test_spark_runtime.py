@@ -6,9 +6,13 @@ pyspark keeps one JVM per Python process; when it died, every later session fail
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from types import SimpleNamespace
+
 import pytest
 
-from movierec.models.spark_runtime import SparkJVMDied, log_tail, run_on_spark
+from movierec.models.spark_runtime import SparkJVMDied, _died, log_tail, run_on_spark
 
 CONFIG = {"spark.ui.enabled": "false", "spark.driver.memory": "512m"}
 
@@ -27,6 +31,24 @@ def test_log_tail_keeps_the_last_lines(tmp_path):
     assert log_tail(log) == "(the JVM wrote nothing)"
     log.write_text("\n".join(f"line {i}" for i in range(30)) + "\n")
     assert log_tail(log, 3) == "line 27\nline 28\nline 29"
+
+
+def _fake_jvm(seconds: float):
+    """A stand-in JVM: a child process that exits after ``seconds``."""
+    proc = subprocess.Popen([sys.executable, "-c", f"import time; time.sleep({seconds})"])
+    return SimpleNamespace(owned=SimpleNamespace(proc=proc), alive=lambda: proc.poll() is None)
+
+
+def test_a_broken_connection_waits_for_the_jvm_to_finish_exiting():
+    pytest.importorskip("py4j")
+    exiting = _fake_jvm(0.5)   # the socket broke; the process is not reaped yet
+    assert _died(exiting, ConnectionResetError("reset by peer"))
+    running = _fake_jvm(60)
+    try:   # the job's own error: no waiting, not a death
+        assert not _died(running, ValueError("bad rank"))
+    finally:
+        running.owned.proc.kill()
+        running.owned.proc.wait()
 
 
 @pytest.mark.integration

@@ -22,6 +22,7 @@ from typing import Callable, Iterator, TypeVar
 T = TypeVar("T")
 ATTEMPTS = 2
 LOG_LINES = 20
+EXIT_GRACE = 5.0   # seconds a JVM gets to finish exiting after its connection broke
 
 
 class SparkJVMDied(RuntimeError):
@@ -135,6 +136,23 @@ def _session(jvm: _JVM) -> Iterator:
             _let_go(context)
 
 
+def _died(jvm: _JVM, err: Exception) -> bool:
+    """Whether the JVM died under the job. Its broken connection reaches Python before the
+    process is reaped, so after a py4j or socket error the JVM gets a few seconds to exit;
+    any other error is the job's own."""
+    from py4j.protocol import Py4JError   # Py4JNetworkError and Py4JJavaError are ones
+
+    if not jvm.alive():
+        return True
+    if jvm.owned is None or not isinstance(err, (OSError, Py4JError)):
+        return False
+    try:
+        jvm.owned.proc.wait(timeout=EXIT_GRACE)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
 def run_on_spark(job: Callable[[object], T], master: str, app: str, config: dict[str, str],
                  folder: Path, say: Callable[[str], None]) -> T:
     """``job(spark)`` on a fresh Spark session; once more on a fresh JVM if the JVM died."""
@@ -145,7 +163,7 @@ def run_on_spark(job: Callable[[object], T], master: str, app: str, config: dict
             with _session(jvm) as spark:
                 return job(spark)
         except Exception as err:
-            if jvm.alive():
+            if not _died(jvm, err):
                 raise   # the job failed, not the JVM: a second try would fail the same way
             if attempt == ATTEMPTS:
                 raise SparkJVMDied(f"Spark's JVM exited during the job, {ATTEMPTS} times; "
