@@ -19,7 +19,8 @@ def data():
 
 @pytest.fixture(scope="module")
 def model(data):
-    return ALSRecommender(factors=8, iterations=40, use_cg=False, seed=0).fit(data)
+    return ALSRecommender(factors=8, iterations=40, use_cg=False, regularization=20.0,
+                          seed=0).fit(data)
 
 
 def test_confidence_mapping():

@@ -137,14 +137,16 @@ def train(
                 raise
             raise ServiceError("method_unavailable", f"Spark could not fit {choice.key} on "
                                f"{master}: {type(exc).__name__}: {str(exc)[:300]}")
+    from movierec.models.scaling import scaled_settings
     from movierec.models.tuned import tuned_options
 
     model, cost = fitted.model, fitted.cost()
     tuned = not options and engine == "local" and bool(
         tuned_options(dataset.name, dataset.fingerprint, choice.name))
+    scaled = scaled_settings(model.name, model.config, dataset.ratings.matrix)
     result = {"model": model.name, "dataset": dataset.name, "config": model.config_dict(),
-              "engine": engine, **({"master": master} if engine == "spark" else {}),
-              "tuned": tuned, **cost}
+              "scaled": scaled, "engine": engine,
+              **({"master": master} if engine == "spark" else {}), "tuned": tuned, **cost}
     if getattr(model, "selection", None):
         result["selection"] = model.selection
     if as_json:
@@ -157,6 +159,9 @@ def train(
     if tuned:
         render.console.print(f"with the settings movierec tune chose for {dataset.name} on "
                              "validation people", highlight=False)
+    if scaled:
+        render.console.print("settings scaled with the data: " + ", ".join(
+            f"{k}={v:g}" for k, v in scaled.items()), highlight=False)
     if result.get("selection"):
         render.console.print(render.selection_text(model.name, result["selection"]),
                              highlight=False)

@@ -30,15 +30,17 @@ from movierec.models import explain as ex
 from movierec.models.base import ModelConfig, Recommender
 from movierec.models.knn import binary, picks, popularity_tie_break
 from movierec.models.profile import Profile
+from movierec.models.scaling import setting
 
 WEIGHTINGS = ("binary", "rating", "preference")
 
 
 @dataclass(frozen=True)
 class EASEConfig(ModelConfig):
-    """Defaults tuned on ML-100k (new people folded in; see `EASE`)."""
+    """``l2`` 0 scales with the data (`models.scaling`: 16 x the ratings per rated movie)."""
 
-    l2: float = 500.0          # ridge on the item-item regression (larger = smoother, more popular)
+    l2: float = 0.0            # ridge on the item-item regression (larger = smoother, more
+                               # popular); 0: scaled with the data
     max_items: int = 6000      # most-rated movies kept (B is max_items^2 float32: 144 MB)
     weighting: str = "rating"  # X cells: "rating" (stars / 5), "binary" (1) or
                                # "preference" ((stars - 3) / 2, like a profile)
@@ -118,7 +120,8 @@ class EASE(Recommender):
     0.406/0.426), and l2 in 500..1000 is best (200: 0.455 | 0.408; 2000: 0.462 | 0.465 -- a
     large l2 drifts towards popularity, which helps the 3-pick case and hurts the other).
     Popularity alone scores 0.273 | 0.329. A larger dataset wants a larger l2 (Steck used
-    500 on ML-20M binarised).
+    500 on ML-20M binarised), so the default scales with the ratings per movie
+    (`models.scaling`; ML-100k: 951).
     """
 
     name = "ease"
@@ -130,6 +133,9 @@ class EASE(Recommender):
             raise ValueError(f"weighting must be one of {WEIGHTINGS}, not {cfg.weighting!r}")
         if not cfg.emphasis >= 0:
             raise ValueError(f"emphasis must be 0 or more, not {cfg.emphasis!r}")
+        l2 = float(setting(self.name, cfg, "l2", dataset.ratings.matrix))
+        if not l2 > 0:
+            raise ValueError(f"l2 must be more than 0 (or 0 to scale with the data), not {l2!r}")
         X = dataset.ratings.matrix.tocsr()
         counts = np.bincount(X.indices, minlength=X.shape[1])
         rated = np.flatnonzero(counts > 0)
@@ -145,9 +151,9 @@ class EASE(Recommender):
         if len(kept) == 0:
             weights = np.zeros((0, 0), np.float32)
         elif Xk.shape[0] < len(kept):        # fewer people than movies: invert people-side
-            weights = ease_weights_dual(Xk, cfg.l2, cfg.emphasis)
+            weights = ease_weights_dual(Xk, l2, cfg.emphasis)
         else:
-            weights = ease_weights((Xk.T @ Xk).toarray(), cfg.l2, cfg.emphasis)
+            weights = ease_weights((Xk.T @ Xk).toarray(), l2, cfg.emphasis)
         self._set(weights, kept, X)
 
     def _set(self, weights: np.ndarray, kept: np.ndarray, X: sp.csr_matrix) -> None:

@@ -32,6 +32,7 @@ import numpy as np
 from movierec.data.dataset import Dataset
 from movierec.data.liking import preference
 from movierec.models.als import ALSConfig, ALSRecommender
+from movierec.models.scaling import ratings_per_movie, setting
 
 ZERO = 1e-6   # Spark reads 0 as "not watched"; a 3-star rating is watched, confidence 1
 SPARK_HINT = ('install the spark extra (pip install "movierec[spark]") and Java 17 '
@@ -44,8 +45,7 @@ def spark_regularization(regularization: float, matrix) -> float:
     has the same average penalty. Chosen on ML-100k validation people (carved from the
     training people, 3 picks, NDCG@10): per movie 0.443, per user-and-movie average 0.402,
     implicit itself 0.438."""
-    movies = max(1, int((np.bincount(matrix.indices, minlength=matrix.shape[1]) > 0).sum()))
-    return float(regularization) / (max(1, matrix.nnz) / movies)
+    return float(regularization) / ratings_per_movie(matrix)
 
 
 def write_parquet(dataset: Dataset, folder: Path) -> tuple[Path, np.ndarray]:
@@ -109,11 +109,12 @@ def fit_on_spark(dataset: Dataset, config: ALSConfig | None = None, master: str 
         say("writing the ratings as parquet")
         path, rated = write_parquet(dataset, Path(tmp))
         sub = dataset.ratings.matrix[:, rated].tocsr()
+        regularization = setting("als", cfg, "regularization", dataset.ratings.matrix)
 
         def job(spark):
             frame = _ratings_frame(spark, path, master, stage, say)
             als = ALS(rank=cfg.factors, maxIter=cfg.iterations,
-                      regParam=spark_regularization(cfg.regularization, sub),
+                      regParam=spark_regularization(regularization, sub),
                       implicitPrefs=True, alpha=cfg.alpha, userCol="user", itemCol="item",
                       ratingCol="value", seed=cfg.seed, nonnegative=False,
                       coldStartStrategy="drop")
