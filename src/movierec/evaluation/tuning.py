@@ -44,6 +44,11 @@ def _per_movie(data: Dataset) -> float:
     return data.ratings.nnz / max(1, data.ratings.n_movies)
 
 
+def _most(population: int) -> int:
+    """The largest neighbour count searched: half of everyone, within [20, NEIGHBOURS_CAP]."""
+    return max(20, min(NEIGHBOURS_CAP, population // 2))
+
+
 SPACES: dict[str, Space] = {
     "ease": lambda t, d: {
         "l2": t.suggest_float("l2", 0.5 * _per_movie(d), 200 * _per_movie(d), log=True),
@@ -52,17 +57,14 @@ SPACES: dict[str, Space] = {
     "graph": lambda t, d: {
         "alpha": t.suggest_float("alpha", 0.1, 1.5),
         "beta": t.suggest_float("beta", 0.0, 1.0),
-        "neighbours": t.suggest_int("neighbours", 10, max(20, min(NEIGHBOURS_CAP, d.ratings.n_movies // 2)),
-                                    log=True)},
+        "neighbours": t.suggest_int("neighbours", 10, _most(d.ratings.n_movies), log=True)},
     "user_knn": lambda t, d: {
-        "neighbours": t.suggest_int("neighbours", 10, max(20, min(NEIGHBOURS_CAP, d.ratings.n_users // 2)),
-                                    log=True),
+        "neighbours": t.suggest_int("neighbours", 10, _most(d.ratings.n_users), log=True),
         "shrink": t.suggest_float("shrink", 0.0, 100.0),
         "lift": t.suggest_float("lift", 0.0, 1.5),
         "prior": t.suggest_float("prior", 0.0, 30.0)},
     "item_knn": lambda t, d: {
-        "neighbours": t.suggest_int("neighbours", 10, max(20, min(NEIGHBOURS_CAP, d.ratings.n_movies // 2)),
-                                    log=True),
+        "neighbours": t.suggest_int("neighbours", 10, _most(d.ratings.n_movies), log=True),
         "shrink": t.suggest_float("shrink", 0.0, 100.0),
         "centering": t.suggest_categorical("centering", ["none", "user", "item"])},
     "als": lambda t, d: {

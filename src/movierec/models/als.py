@@ -72,9 +72,9 @@ class ALSRecommender(Recommender):
         from implicit.cpu.als import AlternatingLeastSquares
 
         cfg = self.config
+        if not cfg.regularization >= 0:
+            raise ValueError(f"regularization must be 0 or more, not {cfg.regularization!r}")
         self._reg = float(setting(self.name, cfg, "regularization", dataset.ratings.matrix))
-        if not self._reg >= 0:
-            raise ValueError(f"regularization must be 0 or more, not {self._reg!r}")
         matrix = dataset.ratings.matrix
         rated = np.flatnonzero(dataset.ratings.counts_per_movie() > 0).astype(np.int64)
         sub = matrix[:, rated].tocsr().astype(np.float32)

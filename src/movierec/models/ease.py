@@ -133,9 +133,11 @@ class EASE(Recommender):
             raise ValueError(f"weighting must be one of {WEIGHTINGS}, not {cfg.weighting!r}")
         if not cfg.emphasis >= 0:
             raise ValueError(f"emphasis must be 0 or more, not {cfg.emphasis!r}")
-        l2 = float(setting(self.name, cfg, "l2", dataset.ratings.matrix))
-        if not l2 > 0:
-            raise ValueError(f"l2 must be more than 0 (or 0 to scale with the data), not {l2!r}")
+        if not cfg.l2 >= 0:
+            raise ValueError(f"l2 must be more than 0 (or 0 to scale with the data), "
+                             f"not {cfg.l2!r}")
+        l2 = float(cfg.l2) or max(1.0, float(setting(self.name, cfg, "l2",
+                                                      dataset.ratings.matrix)))   # no data: 1
         X = dataset.ratings.matrix.tocsr()
         counts = np.bincount(X.indices, minlength=X.shape[1])
         rated = np.flatnonzero(counts > 0)

@@ -45,7 +45,7 @@ def spark_regularization(regularization: float, matrix) -> float:
     has the same average penalty. Chosen on ML-100k validation people (carved from the
     training people, 3 picks, NDCG@10): per movie 0.443, per user-and-movie average 0.402,
     implicit itself 0.438."""
-    return float(regularization) / ratings_per_movie(matrix)
+    return float(regularization) / max(1.0, ratings_per_movie(matrix))
 
 
 def write_parquet(dataset: Dataset, folder: Path) -> tuple[Path, np.ndarray]:
