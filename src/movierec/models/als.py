@@ -90,12 +90,15 @@ class ALSRecommender(Recommender):
             model.fit(sub, show_progress=False)
         # Only rated columns are trained: a 45k-movie catalog costs no more than its rated part.
         self._set(rated, np.asarray(model.item_factors, dtype=np.float32),
-                  np.asarray(model.user_factors, dtype=np.float32))
+                  np.asarray(model.user_factors, dtype=np.float32), self._reg)
 
-    def _set(self, rated: np.ndarray, item_factors: np.ndarray, user_factors: np.ndarray) -> None:
+    def _set(self, rated: np.ndarray, item_factors: np.ndarray, user_factors: np.ndarray,
+             regularization: float | None = None) -> None:
+        """The fitted state; ``regularization`` is the one trained with (worked out again from
+        the config and the data when not given: a loaded or Spark-fitted model)."""
         self._rated = np.asarray(rated, dtype=np.int64)
-        self._reg = float(setting(self.name, self.config, "regularization",
-                                  self._need().ratings.matrix))
+        self._reg = (float(regularization) if regularization is not None else float(
+            setting(self.name, self.config, "regularization", self._need().ratings.matrix)))
         self._items = np.ascontiguousarray(item_factors, dtype=np.float32)
         self._users = np.ascontiguousarray(user_factors, dtype=np.float32)
         n = len(self._need().catalog)

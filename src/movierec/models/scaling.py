@@ -121,7 +121,4 @@ def scaled_settings(method: str, config: Any, matrix: sp.spmatrix) -> dict[str, 
 def setting(method: str, config: Any, option: str, matrix: sp.spmatrix) -> Any:
     """The value ``method`` fits with for ``option``: the configured one, or when that is
     `AUTO`, the one scaled with the ratings ``matrix``."""
-    value = getattr(config, option)
-    if value != AUTO or option not in RULES.get(method, {}):
-        return value
-    return RULES[method][option].value(data_shape(matrix))
+    return scaled_settings(method, config, matrix).get(option, getattr(config, option))

@@ -131,5 +131,5 @@ def fit_on_spark(dataset: Dataset, config: ALSConfig | None = None, master: str 
             "spark.sql.shuffle.partitions": "8", "spark.local.dir": tmp}, Path(tmp), say)
     model = ALSRecommender(cfg)
     model.dataset = dataset
-    model._set(rated, items, users)
+    model._set(rated, items, users, regularization)
     return model
