@@ -1,8 +1,10 @@
 """What the benchmarks share: where the data is, 3-pick profiles drawn by popularity,
-``model.option=value`` parsing, and recommend() latency measured the same way everywhere."""
+``model.option=value`` parsing, recommend() latency measured the same way everywhere, and the
+arguments and protocols the quality studies share."""
 
 from __future__ import annotations
 
+import argparse
 import ast
 import os
 import time
@@ -11,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+PROTOCOLS = (("3 picks", 3, None), ("80% fold-in", None, 0.8))   # the quality issue's two
 
 
 def default_data_dir() -> str:
@@ -58,3 +61,27 @@ def recommend_latency(model, profiles, warmup: int = 20) -> tuple[float, float]:
         model.recommend(p, k=10)
         times[i] = time.perf_counter() - t
     return float(np.percentile(times, 50) * 1e3), float(np.percentile(times, 99) * 1e3)
+
+
+def study_parser(doc: str) -> argparse.ArgumentParser:
+    """Arguments of a study over several data sets: ``--data`` and ``--datasets``."""
+    ap = argparse.ArgumentParser(description=doc,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=default_data_dir())
+    ap.add_argument("--datasets", default="ml-100k,the-movies-dataset")
+    return ap
+
+
+def fold_study_parser(doc: str) -> argparse.ArgumentParser:
+    """Arguments of a study on one fold's training people of one data set and protocol:
+    ``--data --dataset --picks | --fold-in --trials --fold --step``."""
+    ap = argparse.ArgumentParser(description=doc,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=default_data_dir())
+    ap.add_argument("--dataset", default="ml-100k")
+    ap.add_argument("--picks", type=int, default=3)
+    ap.add_argument("--fold-in", type=float, default=None)
+    ap.add_argument("--trials", type=int, default=10, help="tuning trials per method")
+    ap.add_argument("--fold", type=int, default=1, help="which of the 5 folds' training people")
+    ap.add_argument("--step", type=float, default=0.25, help="blend weight grid step")
+    return ap

@@ -16,27 +16,18 @@ reaches the target honestly.
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import numpy as np
 
-from _shared import default_data_dir
+from _shared import fold_study_parser
 
 MEMBERS = ("ease", "graph", "user_knn", "item_knn", "als")   # tuned; vae joins at defaults
 PEERS = ("peer:cornac-ease", "peer:implicit-bpr", "peer:implicit-als")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=default_data_dir())
-    ap.add_argument("--dataset", default="ml-100k")
-    ap.add_argument("--picks", type=int, default=3)
-    ap.add_argument("--fold-in", type=float, default=None)
-    ap.add_argument("--trials", type=int, default=10)
-    ap.add_argument("--fold", type=int, default=1, help="which of the 5 folds' training people")
-    ap.add_argument("--step", type=float, default=0.25, help="weight grid step")
+    ap = fold_study_parser(__doc__)
     ap.add_argument("--no-vae", action="store_true")
     args = ap.parse_args()
 

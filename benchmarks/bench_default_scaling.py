@@ -15,13 +15,12 @@ each data set and protocol counts the same.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 
 import numpy as np
 
-from _shared import default_data_dir
+from _shared import PROTOCOLS, study_parser
 
 GRIDS = {   # multiples tried of each rule's scale (`scaling.RULES`)
     ("ease", "l2"): (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0),
@@ -31,14 +30,10 @@ GRIDS = {   # multiples tried of each rule's scale (`scaling.RULES`)
     ("item_knn", "neighbours"): (1.0, 2.4, 5.0, 10.0, 20.0),
     ("graph", "neighbours"): (1.0, 2.4, 5.0, 10.0, 20.0),
 }
-PROTOCOLS = (("3 picks", 3, None), ("80% fold-in", None, 0.8))
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=default_data_dir())
-    ap.add_argument("--datasets", default="ml-100k,the-movies-dataset")
+    ap = study_parser(__doc__)
     ap.add_argument("--rules", default=",".join(f"{m}.{o}" for m, o in GRIDS))
     ap.add_argument("--fold", type=int, default=1, help="which of the 5 folds' training people")
     args = ap.parse_args()

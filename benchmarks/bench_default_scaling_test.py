@@ -10,23 +10,19 @@ mean NDCG@10 of its test people, the ratio new/old and the paired t-test's p.
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import numpy as np
 from scipy import stats
 
-from _shared import default_data_dir
+from _shared import study_parser
 
 FORMER = {"ease": {"l2": 500.0}, "als": {"regularization": 20.0},
           "graph": {"neighbours": 100}, "item_knn": {"neighbours": 100}}
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=default_data_dir())
-    ap.add_argument("--datasets", default="ml-100k,the-movies-dataset")
+    ap = study_parser(__doc__)
     args = ap.parse_args()
 
     from movierec.data import load_dataset
