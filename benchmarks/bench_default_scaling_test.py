@@ -15,7 +15,7 @@ import json
 import numpy as np
 from scipy import stats
 
-from _shared import study_parser
+from _shared import PROTOCOLS, study_parser
 
 FORMER = {"ease": {"l2": 500.0}, "als": {"regularization": 20.0},
           "graph": {"neighbours": 100}, "item_knn": {"neighbours": 100}}
@@ -33,7 +33,7 @@ def main() -> None:
     out = {}
     for name in args.datasets.split(","):
         dataset = load_dataset(name, data_dir=args.data)
-        for label, picks, fold_in in (("3 picks", 3, None), ("80% fold-in", None, 0.8)):
+        for label, picks, fold_in in PROTOCOLS:
             folds = heldout_user_folds(dataset, 5, picks, fold_in, seed=0)
             for method, former in FORMER.items():
                 ndcg = {"former": [], "scaled": []}
