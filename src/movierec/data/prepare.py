@@ -180,7 +180,8 @@ def prepare_dataset(spec: SourceSpec, inputs: list[Input], progress: Progress | 
             say("reading the MovieLens movie list")
             lst = extra["movie list"]
             movie_list = _read_movie_list(lst, report)
-            report.note(f"titles for movies without metadata from {lst.raw.location}")
+            report.note("titles for movies without metadata from the MovieLens movie list "
+                        f"{lst.raw.location.name}")
         else:
             report.note("no MovieLens movie list found: movies without metadata get no title "
                         "and their ratings are dropped (pass --movie-list PATH)")
@@ -249,7 +250,8 @@ def _enrich_movielens(frame, tmdb_raw: RawSource, report: PrepareReport, movie_l
                          ["cast", "director", "writers"])
     frame = fill_missing(frame, tmdb.read_keywords(tmdb_raw, enrich_report), "tmdb_id", ["keywords"])
     n = int(frame["overview"].notna().sum())
-    report.note(f"enriched from TMDb files in {tmdb_raw.location}: {n} movies have an overview")
+    report.note(f"enriched from the TMDb files of {tmdb_raw.location.name}: {n} movies have an "
+                "overview")
     return frame
 
 
