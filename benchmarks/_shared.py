@@ -63,11 +63,17 @@ def recommend_latency(model, profiles, warmup: int = 20) -> tuple[float, float]:
     return float(np.percentile(times, 50) * 1e3), float(np.percentile(times, 99) * 1e3)
 
 
-def study_parser(doc: str) -> argparse.ArgumentParser:
-    """Arguments of a study over several data sets: ``--data`` and ``--datasets``."""
+def _parser(doc: str) -> argparse.ArgumentParser:
+    """A parser that shows the study's docstring as written and takes ``--data``."""
     ap = argparse.ArgumentParser(description=doc,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=default_data_dir())
+    return ap
+
+
+def study_parser(doc: str) -> argparse.ArgumentParser:
+    """Arguments of a study over several data sets: ``--data`` and ``--datasets``."""
+    ap = _parser(doc)
     ap.add_argument("--datasets", default="ml-100k,the-movies-dataset")
     return ap
 
@@ -75,9 +81,7 @@ def study_parser(doc: str) -> argparse.ArgumentParser:
 def fold_study_parser(doc: str) -> argparse.ArgumentParser:
     """Arguments of a study on one fold's training people of one data set and protocol:
     ``--data --dataset --picks | --fold-in --trials --fold --step``."""
-    ap = argparse.ArgumentParser(description=doc,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=default_data_dir())
+    ap = _parser(doc)
     ap.add_argument("--dataset", default="ml-100k")
     ap.add_argument("--picks", type=int, default=3)
     ap.add_argument("--fold-in", type=float, default=None)

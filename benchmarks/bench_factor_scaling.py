@@ -28,7 +28,6 @@ import numpy as np
 from _shared import PROTOCOLS, study_parser
 
 
-
 def main() -> None:
     ap = study_parser(__doc__)
     ap.add_argument("--shares", default="0.25,0.5,1")
